@@ -1,0 +1,94 @@
+package gateway
+
+import (
+	"fmt"
+	"time"
+)
+
+// BuiltinRules is the minimal mapping the box uses when no rules file is
+// configured: a call button raises a critical alarm, smoke raises a critical
+// alarm that stays latched until reset, mains lost is a medium event, and
+// a door's changes are recorded. One alarm per sensor is active at a time, so
+// a button pressed ten times is one alarm until the center acknowledges it.
+type BuiltinRules struct {
+	kinds  map[string]string // sensor id -> kind
+	active map[string]bool   // sensor id -> an alarm is active
+}
+
+// NewBuiltinRules builds the mapping for the given sensors.
+func NewBuiltinRules(sensors []SensorSpec) *BuiltinRules {
+	b := &BuiltinRules{kinds: map[string]string{}, active: map[string]bool{}}
+	for _, s := range sensors {
+		b.kinds[s.ID] = s.Kind
+	}
+	return b
+}
+
+func raise(sensor, rule, msg string, sev Severity) *Event {
+	return &Event{Kind: AlarmRaised, Severity: sev, Sensor: sensor, Rule: rule, Message: msg}
+}
+
+// Reading implements Evaluator.
+func (b *BuiltinRules) Reading(now time.Time, r Reading) []Action {
+	if r.Quantity != QActive && r.Quantity != QPress {
+		return nil
+	}
+	on := r.Value != 0
+	switch kind := b.kinds[r.Sensor]; kind {
+	case "call_button", "pendant":
+		if !on || b.active[r.Sensor] {
+			return nil
+		}
+		b.active[r.Sensor] = true
+		return []Action{{Event: raise(r.Sensor, "builtin.button", "emergency call button pressed", Critical)}}
+	case "smoke":
+		if !on || b.active[r.Sensor] {
+			return nil
+		}
+		b.active[r.Sensor] = true
+		return []Action{{Event: raise(r.Sensor, "builtin.smoke", "smoke detected", Critical)}, {Output: "siren", On: true}}
+	case "mains_power":
+		if on {
+			return []Action{{Event: &Event{Kind: MainsLost, Severity: Medium, Sensor: r.Sensor, Message: "mains power lost, running on battery"}}}
+		}
+		return []Action{{Event: &Event{Kind: MainsRestored, Severity: Info, Sensor: r.Sensor, Message: "mains power restored"}}}
+	case "door":
+		state := "closed"
+		if on {
+			state = "opened"
+		}
+		return []Action{{Event: &Event{Kind: StateChange, Severity: Info, Sensor: r.Sensor, Message: "door " + state, Values: map[string]float64{QActive: r.Value}}}}
+	}
+	return nil
+}
+
+// Status implements Evaluator. Faults are committed by the pipeline.
+func (b *BuiltinRules) Status(time.Time, Status) []Action { return nil }
+
+// Tick implements Evaluator; the built-in mapping has no timers.
+func (b *BuiltinRules) Tick(time.Time) []Action { return nil }
+
+// NextWake implements Evaluator.
+func (b *BuiltinRules) NextWake() (time.Time, bool) { return time.Time{}, false }
+
+// Acknowledged implements AckHandler: the alarm's sensor may raise again.
+// A smoke alarm stays latched until Reset.
+func (b *BuiltinRules) Acknowledged(_ time.Time, key AlarmKey) []Action {
+	if b.kinds[key.Sensor] != "smoke" {
+		delete(b.active, key.Sensor)
+	}
+	return nil
+}
+
+// Reset implements Resetter: latched smoke alarms are cleared and the siren
+// silenced.
+func (b *BuiltinRules) Reset(now time.Time) []Action {
+	var acts []Action
+	for s := range b.active {
+		if b.kinds[s] == "smoke" {
+			acts = append(acts, Action{Event: &Event{Kind: AlarmCleared, Severity: Info, Sensor: s, Rule: "builtin.smoke", Message: fmt.Sprintf("smoke alarm on %s reset", s)}})
+			delete(b.active, s)
+		}
+	}
+	return append(acts, Action{Output: "siren", On: false})
+}

@@ -1,0 +1,109 @@
+// Package store is the box's local SQLite database: the event log, which is
+// also the cloud link's outbox, the per-box sequence counter, and the state
+// that must survive a restart (active alarms, rule timers).
+//
+// Every event is committed with synchronous=FULL in one transaction that also
+// advances the sequence counter, so after a power cut or kill -9 an event
+// that was reported committed is there, and no sequence number is used twice.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+)
+
+// Store is the local database. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// ErrCorrupt is returned by Open when the file fails SQLite's integrity
+// check; the file has been moved aside (see Open).
+var ErrCorrupt = errors.New("store: database file is corrupt")
+
+// Open opens (creating if needed) the database at path and brings its schema
+// up to date. A file that fails PRAGMA quick_check is renamed to
+// path+".corrupt-<unix time>" and a fresh database is created in its place;
+// Open then returns the new store together with an error wrapping ErrCorrupt,
+// so the caller can raise a critical fault event instead of crash-looping.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("store: create directory: %w", err)
+		}
+	}
+	s, err := open(ctx, path)
+	if err == nil {
+		return s, nil
+	}
+	if !errors.Is(err, ErrCorrupt) {
+		return nil, err
+	}
+	aside := fmt.Sprintf("%s.corrupt-%d", path, time.Now().Unix())
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if rerr := os.Rename(path+suffix, aside+suffix); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			return nil, fmt.Errorf("store: move corrupt file aside: %w", rerr)
+		}
+	}
+	s, err2 := open(ctx, path)
+	if err2 != nil {
+		return nil, err2
+	}
+	return s, fmt.Errorf("%w: moved to %s: %v", ErrCorrupt, aside, err)
+}
+
+func open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and this rules out
+	// SQLITE_BUSY between our own goroutines.
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, path: path}
+	if err := s.check(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) check(ctx context.Context) error {
+	var res string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("%w: quick_check: %s", ErrCorrupt, res)
+	}
+	return nil
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// DB gives packages that keep their own tables in the box database (after
+// registering them with their migrations) access to it.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database. Committed events are already on disk.
+func (s *Store) Close() error { return s.db.Close() }
