@@ -1,0 +1,269 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/safehub-iot/safehub/gateway"
+)
+
+// span returns the first occurrence of w, in loc, that ends after t. Window
+// edges are local clock times, so a window keeps its local hours across a
+// daylight-saving change; on that day it is an hour shorter or longer.
+func (w Window) span(t time.Time, loc *time.Location) (start, end time.Time) {
+	l := t.In(loc)
+	y, m, d := l.Date()
+	for off := -1; off <= 1; off++ {
+		start = time.Date(y, m, d+off, w.From/60, w.From%60, 0, 0, loc)
+		endDay := d + off
+		if w.To <= w.From {
+			endDay++
+		}
+		end = time.Date(y, m, endDay, w.To/60, w.To%60, 0, 0, loc)
+		if end.After(t) {
+			return start, end
+		}
+	}
+	return start, end
+}
+
+// isActivity reports whether r shows someone moving about.
+func isActivity(r *gateway.Reading) bool {
+	switch r.Quantity {
+	case gateway.QActive, gateway.QPress, gateway.QPresence:
+		return r.Value != 0
+	}
+	return false
+}
+
+// inactivityUnit is an inactivity rule. Quiet time counts from the later
+// of the last activity and the window's opening; the alarm is raised when
+// it reaches Quiet inside the window. When nothing was seen in the whole
+// window, it is raised at the window's end at the latest, so a window made
+// shorter by a clock change still raises.
+type inactivityUnit struct {
+	rule    *Rule
+	loc     *time.Location
+	last    time.Time // last activity seen
+	from    time.Time // windows ending after this are still to judge
+	alarmed bool
+	due     time.Time
+	valid   bool      // due is up to date
+	saved   time.Time // last activity as last saved
+}
+
+func (u *inactivityUnit) key() gateway.AlarmKey { return gateway.AlarmKey{Rule: u.rule.ID} }
+func (u *inactivityUnit) forget(string)         {}
+
+func (u *inactivityUnit) start(now time.Time) {
+	if u.from.IsZero() {
+		u.from = now
+	}
+	u.valid = false
+}
+
+func (u *inactivityUnit) reading(e *Engine, now time.Time, r *gateway.Reading, _ bool) bool {
+	if !isActivity(r) {
+		return false
+	}
+	u.last = now
+	if now.After(u.from) {
+		u.from = now
+	}
+	u.valid = false
+	if u.alarmed {
+		u.alarmed = false
+		e.end(now, u.key(), gateway.AlarmCleared, "activity seen on "+r.Sensor)
+		e.dirty = true
+	}
+	// Saved at most once a minute: a restart loses under a minute of it.
+	if now.Sub(u.saved) >= time.Minute {
+		e.dirty = true
+	}
+	return false
+}
+
+// next returns the time the alarm is due. Activity only ever moves it
+// later, so readings need not reschedule the engine.
+func (u *inactivityUnit) next() time.Time {
+	if u.alarmed {
+		return time.Time{}
+	}
+	if !u.valid {
+		u.due, u.valid = u.compute(), true
+	}
+	return u.due
+}
+
+func (u *inactivityUnit) compute() time.Time {
+	ws, we := u.rule.Window.span(u.from, u.loc)
+	for range 3 {
+		ref := ws
+		if u.last.After(ref) {
+			ref = u.last
+		}
+		d := ref.Add(u.rule.Quiet)
+		if !u.last.After(ws) && d.After(we) {
+			d = we
+		}
+		if !d.After(we) {
+			return d
+		}
+		ws, we = u.rule.Window.span(we, u.loc)
+	}
+	return time.Time{}
+}
+
+func (u *inactivityUnit) tick(e *Engine, now time.Time) {
+	d := u.next()
+	if d.IsZero() || d.After(now) {
+		return
+	}
+	ws, _ := u.rule.Window.span(d.Add(-time.Nanosecond), u.loc)
+	since := ws
+	if u.last.After(since) {
+		since = u.last
+	}
+	msg := u.rule.Message
+	if msg == "" {
+		msg = fmt.Sprintf("no activity since %s (window %s)", since.In(u.loc).Format("15:04"), u.rule.Window)
+	}
+	if now.Sub(d) > time.Minute {
+		msg += fmt.Sprintf("; judged at %s, the box was not running when it fell due", now.In(u.loc).Format("15:04"))
+	}
+	u.alarmed = true
+	u.from, u.valid = d, false
+	e.dirty = true
+	e.raise(now, u.rule, "", msg, nil)
+}
+
+func (u *inactivityUnit) save() (savedUnit, bool) {
+	u.saved = u.last
+	p := 0
+	if u.alarmed {
+		p = 1
+	}
+	return savedUnit{Phase: p, T1: u.last, T2: u.from}, true
+}
+
+// load restores the unit. After a restart only the latest window that has
+// opened is judged: windows missed entirely while the box was off are not
+// raised one by one, days later.
+func (u *inactivityUnit) load(s savedUnit, now time.Time, restart bool) {
+	u.alarmed, u.last, u.from, u.saved, u.valid = s.Phase == 1, s.T1, s.T2, s.T1, false
+	if !restart {
+		return
+	}
+	ws, _ := u.rule.Window.span(now, u.loc)
+	if ws.After(now) {
+		ws, _ = u.rule.Window.span(ws.Add(-24*time.Hour-time.Hour), u.loc)
+	}
+	if ws.After(u.from) {
+		u.from = ws
+	}
+}
+
+// Night door phases.
+const (
+	doorIdle = iota
+	doorWaiting
+	doorAlarmed
+)
+
+// nightDoorUnit is a night door rule: the door opened inside the window
+// must be closed again and, if Inside sensors are listed, motion seen
+// inside after it closed, within Within; otherwise the person may be out
+// wandering.
+type nightDoorUnit struct {
+	rule     *Rule
+	loc      *time.Location
+	known    bool
+	open     bool
+	phase    int
+	due      time.Time
+	closedAt time.Time
+}
+
+func (u *nightDoorUnit) key() gateway.AlarmKey {
+	return gateway.AlarmKey{Rule: u.rule.ID, Sensor: u.rule.Door}
+}
+func (u *nightDoorUnit) start(time.Time) {}
+func (u *nightDoorUnit) next() time.Time { return u.due }
+
+func (u *nightDoorUnit) forget(sensor string) {
+	if sensor == u.rule.Door {
+		u.known = false
+	}
+}
+
+func (u *nightDoorUnit) reading(e *Engine, now time.Time, r *gateway.Reading, _ bool) bool {
+	if r.Sensor != u.rule.Door {
+		if u.phase != doorIdle && !u.closedAt.IsZero() && isActivity(r) {
+			u.back(e, now, "motion inside on "+r.Sensor)
+		}
+		return false
+	}
+	if r.Quantity != gateway.QActive {
+		return false
+	}
+	open := r.Value != 0
+	if u.known && open == u.open {
+		return false
+	}
+	first := !u.known
+	u.known, u.open = true, open
+	switch {
+	case !open:
+		u.closed(e, now)
+	case first:
+	case u.phase != doorIdle:
+		u.closedAt = time.Time{}
+		e.dirty = true
+	case u.rule.Window.Contains(now.In(u.loc)):
+		u.phase, u.due, u.closedAt = doorWaiting, now.Add(u.rule.Within), time.Time{}
+		e.schedule(u.due)
+		e.dirty = true
+	}
+	return false
+}
+
+func (u *nightDoorUnit) closed(e *Engine, now time.Time) {
+	if u.phase == doorIdle {
+		return
+	}
+	u.closedAt = now
+	e.dirty = true
+	if len(u.rule.Inside) == 0 {
+		u.back(e, now, "door closed")
+	}
+}
+
+func (u *nightDoorUnit) back(e *Engine, now time.Time, why string) {
+	if u.phase == doorAlarmed {
+		e.end(now, u.key(), gateway.AlarmCleared, "back inside: "+why)
+	}
+	u.phase, u.due, u.closedAt = doorIdle, time.Time{}, time.Time{}
+	e.dirty = true
+}
+
+func (u *nightDoorUnit) tick(e *Engine, now time.Time) {
+	if u.phase != doorWaiting || u.due.After(now) {
+		return
+	}
+	opened := u.due.Add(-u.rule.Within)
+	u.phase, u.due = doorAlarmed, time.Time{}
+	e.dirty = true
+	msg := u.rule.Message
+	if msg == "" {
+		msg = fmt.Sprintf("door opened at %s and nobody back inside within %s", opened.In(u.loc).Format("15:04"), u.rule.Within)
+	}
+	e.raise(now, u.rule, u.rule.Door, msg, nil)
+}
+
+func (u *nightDoorUnit) save() (savedUnit, bool) {
+	return savedUnit{Phase: u.phase, T1: u.due, T2: u.closedAt}, u.phase != doorIdle
+}
+
+func (u *nightDoorUnit) load(s savedUnit, _ time.Time, _ bool) {
+	u.phase, u.due, u.closedAt = s.Phase, s.T1, s.T2
+}
