@@ -1,0 +1,127 @@
+package mqgas
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/safehub-iot/safehub/gateway"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/i2c"
+	"io"
+)
+
+// yamlOptions is gateway.Options over a YAML document, rejecting unknown
+// fields as the daemon's config does.
+type yamlOptions []byte
+
+func (y yamlOptions) Decode(v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(y))
+	dec.KnownFields(true)
+	return dec.Decode(v)
+}
+
+func fixture(tb testing.TB, name string) yamlOptions {
+	tb.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	require.NoError(tb, err)
+	return b
+}
+
+// withOption returns the fixture with one top-level option replaced.
+func withOption(tb testing.TB, base yamlOptions, key string, value any) yamlOptions {
+	tb.Helper()
+	m := map[string]any{}
+	require.NoError(tb, yaml.Unmarshal(base, &m))
+	m[key] = value
+	b, err := yaml.Marshal(m)
+	require.NoError(tb, err)
+	return b
+}
+
+// hw is a gateway.Hardware with one I²C bus.
+type hw struct{ bus i2c.Bus }
+
+func (h hw) GPIO(string) (gpio.PinIO, error)              { return nil, os.ErrNotExist }
+func (h hw) I2C(string) (i2c.Bus, error)                  { return h.bus, nil }
+func (h hw) Serial(string, int) (io.ReadWriteCloser, error) { return nil, os.ErrNotExist }
+
+// recorder is a gateway.Emitter keeping everything in order.
+type recorder struct {
+	mu       sync.Mutex
+	readings []gateway.Reading
+	statuses []gateway.Status
+}
+
+func (r *recorder) Reading(x gateway.Reading) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.readings = append(r.readings, x)
+}
+
+func (r *recorder) Status(x gateway.Status) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.statuses = append(r.statuses, x)
+}
+
+func (r *recorder) snapshot() ([]gateway.Reading, []gateway.Status) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]gateway.Reading(nil), r.readings...), append([]gateway.Status(nil), r.statuses...)
+}
+
+// samples counts what a sensor has reported: every sample yields one reading
+// unless it failed.
+func (r *recorder) samples() int {
+	rs, _ := r.snapshot()
+	return len(rs)
+}
+
+// start opens the sensor configured by opts on bus and runs it until the
+// test ends. It returns once the first sample is done.
+func start(tb testing.TB, opts gateway.Options, bus i2c.Bus, clk *clockwork.FakeClock) *recorder {
+	tb.Helper()
+	op, err := Configure(gateway.SensorSpec{ID: "gas1", Kind: "gas", Driver: "ads1115-mq", Options: opts})
+	require.NoError(tb, err)
+	s, err := op.Open(gateway.Env{HW: hw{bus}, Clock: clk})
+	require.NoError(tb, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &recorder{}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, rec) }()
+	tb.Cleanup(func() {
+		cancel()
+		require.NoError(tb, <-done)
+	})
+	require.NoError(tb, clk.BlockUntilContext(ctx, 1)) // the ticker
+	return rec
+}
+
+// step advances the clock by d and waits for the one reading the next
+// sample reports.
+func step(tb testing.TB, clk *clockwork.FakeClock, rec *recorder, d time.Duration) {
+	tb.Helper()
+	n := rec.samples()
+	clk.Advance(d)
+	require.Eventually(tb, func() bool { return rec.samples() > n }, 2*time.Second, time.Millisecond)
+}
+
+// advanceUntil advances the clock by d at every poll until cond holds: for
+// stretches where samples fail and report nothing to wait on.
+func advanceUntil(tb testing.TB, clk *clockwork.FakeClock, d time.Duration, cond func() bool) {
+	tb.Helper()
+	require.Eventually(tb, func() bool {
+		if cond() {
+			return true
+		}
+		clk.Advance(d)
+		return false
+	}, 5*time.Second, 2*time.Millisecond)
+}
