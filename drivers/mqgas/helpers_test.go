@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,9 +13,10 @@ import (
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+	"io"
+	"log/slog"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/i2c"
-	"io"
 )
 
 // yamlOptions is gateway.Options over a YAML document, rejecting unknown
@@ -48,8 +50,8 @@ func withOption(tb testing.TB, base yamlOptions, key string, value any) yamlOpti
 // hw is a gateway.Hardware with one I²C bus.
 type hw struct{ bus i2c.Bus }
 
-func (h hw) GPIO(string) (gpio.PinIO, error)              { return nil, os.ErrNotExist }
-func (h hw) I2C(string) (i2c.Bus, error)                  { return h.bus, nil }
+func (h hw) GPIO(string) (gpio.PinIO, error)                { return nil, os.ErrNotExist }
+func (h hw) I2C(string) (i2c.Bus, error)                    { return h.bus, nil }
 func (h hw) Serial(string, int) (io.ReadWriteCloser, error) { return nil, os.ErrNotExist }
 
 // recorder is a gateway.Emitter keeping everything in order.
@@ -85,12 +87,12 @@ func (r *recorder) samples() int {
 }
 
 // start opens the sensor configured by opts on bus and runs it until the
-// test ends. It returns once the first sample is done.
-func start(tb testing.TB, opts gateway.Options, bus i2c.Bus, clk *clockwork.FakeClock) *recorder {
+// test ends. It returns once the first sample has reported.
+func start1(tb testing.TB, opts gateway.Options, bus i2c.Bus, clk *clockwork.FakeClock) *recorder {
 	tb.Helper()
 	op, err := Configure(gateway.SensorSpec{ID: "gas1", Kind: "gas", Driver: "ads1115-mq", Options: opts})
 	require.NoError(tb, err)
-	s, err := op.Open(gateway.Env{HW: hw{bus}, Clock: clk})
+	s, err := op.Open(gateway.Env{HW: hw{bus}, Clock: clk, Log: slog.New(slog.DiscardHandler)})
 	require.NoError(tb, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	rec := &recorder{}
@@ -101,6 +103,7 @@ func start(tb testing.TB, opts gateway.Options, bus i2c.Bus, clk *clockwork.Fake
 		require.NoError(tb, <-done)
 	})
 	require.NoError(tb, clk.BlockUntilContext(ctx, 1)) // the ticker
+	require.Eventually(tb, func() bool { return rec.samples() > 0 }, 2*time.Second, time.Millisecond)
 	return rec
 }
 
@@ -125,3 +128,5 @@ func advanceUntil(tb testing.TB, clk *clockwork.FakeClock, d time.Duration, cond
 		return false
 	}, 5*time.Second, 2*time.Millisecond)
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -124,6 +124,9 @@ func TestNACKStormLosesSomeTransactions(t *testing.T) {
 			failed++
 		}
 	}
+	if got := adc.NACKs(); got != failed {
+		t.Errorf("NACKs: got %d, want %d", got, failed)
+	}
 	if failed < n/4 || failed > 3*n/4 {
 		t.Errorf("got %d of %d transactions failed, want about half", failed, n)
 	}

@@ -59,6 +59,7 @@ type faults struct {
 	mu    sync.Mutex
 	fault Fault
 	rng   *rand.Rand
+	nacks int
 }
 
 // Fail switches f on until Repair.
@@ -79,15 +80,21 @@ func (f *faults) Fault() Fault {
 	return f.fault
 }
 
+// NACKs counts the transactions the chip has failed so far, so a test can
+// wait for a failure that its driver reports nothing about.
+func (f *faults) NACKs() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.nacks
+}
+
 // nack reports whether this transaction is lost on the bus.
 func (f *faults) nack() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	switch f.fault {
-	case WirePulled:
-		return true
-	case NACKStorm:
-		return f.rng.IntN(2) == 0
+	lost := f.fault == WirePulled || f.fault == NACKStorm && f.rng.IntN(2) == 0
+	if lost {
+		f.nacks++
 	}
-	return false
+	return lost
 }
