@@ -331,7 +331,7 @@ func (e *Engine) tick(now time.Time) {
 		e.dirty = true
 		e.event(gateway.Event{
 			Kind: gateway.AlarmEscalated, Severity: a.rule.Severity, Rule: a.key.Rule, Sensor: a.key.Sensor,
-			Message: fmt.Sprintf("not acknowledged by the center %s after the alarm (escalation %d)", now.Sub(a.raised), a.escalations),
+			Message: fmt.Sprintf("not acknowledged by the center %s after the alarm (escalation %d)", human(now.Sub(a.raised)), a.escalations),
 		})
 		if a.rule.Escalate.Siren {
 			a.siren = true
@@ -384,8 +384,7 @@ func (e *Engine) Reset(now time.Time) []gateway.Action {
 	for _, a := range e.alarms {
 		a.siren = false
 	}
-	e.sirenOn = false
-	e.out = append(e.out, gateway.Action{Output: "siren", On: false})
+	e.siren(false)
 	for _, d := range again {
 		e.raise(now, d.rule, d.sensor, d.message("still active after reset"), nil)
 	}

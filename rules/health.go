@@ -71,7 +71,7 @@ func (u *healthUnit) reading(e *Engine, now time.Time, r *gateway.Reading) {
 	if !u.chatter {
 		u.chatter = true
 		e.dirty = true
-		u.report(e, gateway.SensorFault, fmt.Sprintf("chattering: more than %d changes within %s", u.rule.ChatterChanges, u.rule.ChatterPer))
+		u.report(e, gateway.SensorFault, fmt.Sprintf("chattering: more than %d changes within %s", u.rule.ChatterChanges, human(u.rule.ChatterPer)))
 	}
 }
 
@@ -103,7 +103,7 @@ func (u *healthUnit) tick(e *Engine, now time.Time) {
 		u.stale = true
 		e.dirty = true
 		if !was {
-			u.report(e, gateway.SensorFault, fmt.Sprintf("no reading or heartbeat for %s", u.rule.StaleAfter))
+			u.report(e, gateway.SensorFault, fmt.Sprintf("no reading or heartbeat for %s", human(u.rule.StaleAfter)))
 		}
 	}
 	if !was && u.faulty() {

@@ -14,6 +14,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/safehub-iot/safehub/gateway"
@@ -85,6 +86,18 @@ func (w Window) Nominal() time.Duration {
 		d += 24 * 60
 	}
 	return time.Duration(d) * time.Minute
+}
+
+// human formats d for people: 2h, 90m → 1h30m, 30s.
+func human(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // Escalation says what happens when the center has not acknowledged an

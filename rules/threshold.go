@@ -121,7 +121,7 @@ func (u *thresholdUnit) fire(e *Engine, now time.Time) {
 		e.raise(now, u.rule, u.sensor, u.message(), map[string]float64{u.rule.Quantity: u.last})
 	case pendingClear:
 		u.set(e, idle, time.Time{})
-		e.end(now, u.key(), gateway.AlarmCleared, fmt.Sprintf("%s back to %s for %s", u.rule.Quantity, num(u.last), u.rule.ClearAfter))
+		e.end(now, u.key(), gateway.AlarmCleared, fmt.Sprintf("%s back to %s for %s", u.rule.Quantity, num(u.last), human(u.rule.ClearAfter)))
 	}
 }
 
@@ -133,7 +133,7 @@ func (u *thresholdUnit) message() string {
 	if u.rule.Below {
 		dir = "below"
 	}
-	return fmt.Sprintf("%s %s %s %s for %s", u.rule.Quantity, num(u.last), dir, num(u.rule.RaiseAt), u.rule.RaiseAfter)
+	return fmt.Sprintf("%s %s %s %s for %s", u.rule.Quantity, num(u.last), dir, num(u.rule.RaiseAt), human(u.rule.RaiseAfter))
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

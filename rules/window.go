@@ -75,6 +75,7 @@ func (u *inactivityUnit) reading(e *Engine, now time.Time, r *gateway.Reading, _
 		u.alarmed = false
 		e.end(now, u.key(), gateway.AlarmCleared, "activity seen on "+r.Sensor)
 		e.dirty = true
+		e.schedule(u.next()) // no deadline while alarmed; now there is one
 	}
 	// Saved at most once a minute: a restart loses under a minute of it.
 	if now.Sub(u.saved) >= time.Minute {
@@ -255,7 +256,7 @@ func (u *nightDoorUnit) tick(e *Engine, now time.Time) {
 	e.dirty = true
 	msg := u.rule.Message
 	if msg == "" {
-		msg = fmt.Sprintf("door opened at %s and nobody back inside within %s", opened.In(u.loc).Format("15:04"), u.rule.Within)
+		msg = fmt.Sprintf("door opened at %s and nobody back inside within %s", opened.In(u.loc).Format("15:04"), human(u.rule.Within))
 	}
 	e.raise(now, u.rule, u.rule.Door, msg, nil)
 }

@@ -1,0 +1,353 @@
+package rulesfile
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/rules"
+)
+
+type parser struct {
+	env  Env
+	loc  *time.Location
+	errs Errors
+}
+
+func (p *parser) errf(n *yaml.Node, path, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	p.errs = append(p.errs, &Error{Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// fields returns a mapping's values by key, reporting duplicates and keys
+// not in allowed.
+func (p *parser) fields(n *yaml.Node, path string, allowed []string) map[string]*yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		p.errf(n, path, "want a mapping of fields, got %s", describe(n))
+		return nil
+	}
+	out := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		fp := join(path, k.Value)
+		switch {
+		case !slices.Contains(allowed, k.Value):
+			p.errf(k, fp, "unknown field (want one of %s)", strings.Join(allowed, ", "))
+		case out[k.Value] != nil:
+			p.errf(k, fp, "field given twice (first on line %d)", out[k.Value].Line)
+		default:
+			out[k.Value] = v
+		}
+	}
+	return out
+}
+
+func join(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return strconv.Quote(n.Value)
+}
+
+func (p *parser) parse(data []byte) *File {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		p.errs = append(p.errs, &Error{Line: yamlLine(err), Msg: err.Error()})
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		p.errf(&doc, "", "empty rules file (want a mapping with a rules list)")
+		return nil
+	}
+	top := p.fields(doc.Content[0], "", []string{"timezone", "rules"})
+	if top == nil {
+		return nil
+	}
+	if n := top["timezone"]; n != nil {
+		name := p.str(n, "timezone")
+		if loc, err := time.LoadLocation(name); err != nil || name == "" {
+			p.errf(n, "timezone", "unknown timezone %q (want an IANA name such as Europe/Berlin)", name)
+		} else {
+			p.loc = loc
+		}
+	}
+	n := top["rules"]
+	if n == nil {
+		p.errf(doc.Content[0], "rules", "missing (want a list of rules)")
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errf(n, "rules", "want a list of rules, got %s", describe(n))
+		return nil
+	}
+	f := &File{Location: p.loc}
+	ids := map[string]int{}
+	health := map[string]string{}
+	for i, rn := range n.Content {
+		path := fmt.Sprintf("rules[%d]", i)
+		r, ok := p.rule(rn, path)
+		if !ok {
+			continue
+		}
+		if line, dup := ids[r.ID]; dup {
+			p.errf(rn, path+".id", "id %q already used on line %d", r.ID, line)
+			continue
+		}
+		ids[r.ID] = rn.Line
+		if r.Kind == rules.Health {
+			for _, s := range r.Sensors {
+				if other, dup := health[s]; dup {
+					p.errf(rn, path+".sensors", "sensor %q already watched by health rule %q", s, other)
+				}
+				health[s] = r.ID
+			}
+		}
+		f.Rules = append(f.Rules, r)
+	}
+	return f
+}
+
+// yamlLine digs the line out of a yaml.v3 syntax error ("yaml: line 3: ...").
+func yamlLine(err error) int {
+	s := err.Error()
+	if i := strings.Index(s, "line "); i >= 0 {
+		s = s[i+5:]
+		if j := strings.IndexByte(s, ':'); j > 0 {
+			if n, err := strconv.Atoi(s[:j]); err == nil {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+var common = []string{"id", "kind", "severity", "message", "siren", "escalate", "sensors"}
+
+var kindFields = map[rules.Kind][]string{
+	rules.Digital:    {"until", "hold"},
+	rules.Threshold:  {"quantity", "above", "below", "clear_below", "clear_above", "raise_after", "clear_after"},
+	rules.Inactivity: {"window", "quiet"},
+	rules.NightDoor:  {"door", "inside", "window", "within"},
+	rules.Fall:       {"cancel_window", "cancel_by"},
+	rules.Health:     {"stale_after", "chatter"},
+}
+
+// Sensor kinds each rule kind may watch.
+var (
+	digitalKinds  = []string{"call_button", "pendant", "smoke", "door", "motion", "mains_power"}
+	activityKinds = []string{"motion", "door", "call_button", "pendant", "fall"}
+	buttonKinds   = []string{"call_button", "pendant"}
+	quantityKinds = map[string][]string{
+		gateway.QGas: {"gas"}, gateway.QTemperature: {"climate"},
+		gateway.QHumidity: {"climate"}, gateway.QPressure: {"climate"},
+	}
+)
+
+func (p *parser) rule(n *yaml.Node, path string) (rules.Rule, bool) {
+	var r rules.Rule
+	before := len(p.errs)
+	// Read kind first: it decides which fields are allowed.
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "kind" {
+				r.Kind = rules.Kind(n.Content[i+1].Value)
+			}
+		}
+	}
+	extra, known := kindFields[r.Kind]
+	f := p.fields(n, path, append(slices.Clone(common), extra...))
+	if f == nil {
+		return r, false
+	}
+	if f["kind"] == nil {
+		p.errf(n, path+".kind", "missing (want digital, threshold, inactivity, night_door, fall or health)")
+	} else if !known {
+		p.errf(f["kind"], path+".kind", "unknown kind %q (want digital, threshold, inactivity, night_door, fall or health)", r.Kind)
+		return r, false
+	}
+	if r.ID = p.str(f["id"], path+".id"); f["id"] == nil {
+		p.errf(n, path+".id", "missing (want a short name such as gas-kitchen)")
+	} else if !validID(r.ID) {
+		p.errf(f["id"], path+".id", "%q: want letters, digits, '-', '_' or '.'", r.ID)
+	}
+	r.Message = p.str(f["message"], path+".message")
+	r.Siren = p.boolean(f["siren"], path+".siren")
+	r.Severity = p.severity(f["severity"], path+".severity", r.Kind)
+	if e := f["escalate"]; e != nil {
+		ef := p.fields(e, path+".escalate", []string{"after", "repeat", "siren"})
+		if ef != nil {
+			r.Escalate.After = p.dur(ef["after"], path+".escalate.after", true)
+			r.Escalate.Repeat = p.dur(ef["repeat"], path+".escalate.repeat", false)
+			r.Escalate.Siren = p.boolean(ef["siren"], path+".escalate.siren")
+		}
+		if r.Kind == rules.Health {
+			p.errf(e, path+".escalate", "health rules report faults, which do not escalate")
+		}
+	}
+	if r.Kind != rules.NightDoor {
+		r.Sensors = p.sensorList(f["sensors"], path+".sensors", true)
+	} else if f["sensors"] != nil {
+		p.errf(f["sensors"], path+".sensors", "night_door rules name door and inside instead")
+	}
+	switch r.Kind {
+	case rules.Digital:
+		p.digital(&r, f, path)
+	case rules.Threshold:
+		p.threshold(&r, n, f, path)
+	case rules.Inactivity:
+		p.kinds(f["sensors"], path+".sensors", r.Sensors, activityKinds)
+		r.Window = p.window(f["window"], n, path+".window")
+		r.Quiet = p.dur(f["quiet"], path+".quiet", true)
+		if f["quiet"] != nil && r.Quiet > r.Window.Nominal() && r.Window != (rules.Window{}) {
+			p.errf(f["quiet"], path+".quiet", "%s is longer than the window %s", r.Quiet, r.Window)
+		}
+		if f["quiet"] == nil {
+			p.errf(n, path+".quiet", "missing (want how long without activity, such as 4h)")
+		}
+	case rules.NightDoor:
+		p.nightDoor(&r, n, f, path)
+	case rules.Fall:
+		p.kinds(f["sensors"], path+".sensors", r.Sensors, []string{"fall"})
+		r.CancelWindow = p.dur(f["cancel_window"], path+".cancel_window", false)
+		r.CancelBy = p.sensorList(f["cancel_by"], path+".cancel_by", false)
+		p.kinds(f["cancel_by"], path+".cancel_by", r.CancelBy, buttonKinds)
+		if len(r.CancelBy) > 0 && r.CancelWindow == 0 {
+			p.errf(f["cancel_by"], path+".cancel_by", "needs a cancel_window")
+		}
+	case rules.Health:
+		p.health(&r, n, f, path)
+	}
+	return r, len(p.errs) == before
+}
+
+func validID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) digital(r *rules.Rule, f map[string]*yaml.Node, path string) {
+	p.kinds(f["sensors"], path+".sensors", r.Sensors, digitalKinds)
+	r.Until = rules.UntilAck
+	if n := f["until"]; n != nil {
+		r.Until = rules.Until(p.str(n, path+".until"))
+		if r.Until != rules.UntilAck && r.Until != rules.UntilReset && r.Until != rules.UntilRelease {
+			p.errf(n, path+".until", "unknown %q (want ack, reset or release)", r.Until)
+		}
+	}
+	r.Hold = p.dur(f["hold"], path+".hold", false)
+}
+
+func (p *parser) threshold(r *rules.Rule, n *yaml.Node, f map[string]*yaml.Node, path string) {
+	r.Quantity = p.str(f["quantity"], path+".quantity")
+	allowed, ok := quantityKinds[r.Quantity]
+	switch {
+	case f["quantity"] == nil:
+		p.errf(n, path+".quantity", "missing (want gas, temperature, humidity or pressure)")
+	case !ok:
+		p.errf(f["quantity"], path+".quantity", "unknown %q (want gas, temperature, humidity or pressure)", r.Quantity)
+	default:
+		p.kinds(f["sensors"], path+".sensors", r.Sensors, allowed)
+	}
+	above, below := f["above"], f["below"]
+	switch {
+	case above != nil && below != nil:
+		p.errf(below, path+".below", "give above or below, not both")
+	case above != nil:
+		r.RaiseAt = p.num(above, path+".above")
+		if f["clear_above"] != nil {
+			p.errf(f["clear_above"], path+".clear_above", "goes with below; with above give clear_below")
+		}
+		if c := f["clear_below"]; c == nil {
+			p.errf(n, path+".clear_below", "missing (want the level under which the alarm clears)")
+		} else if r.ClearAt = p.num(c, path+".clear_below"); r.ClearAt > r.RaiseAt {
+			p.errf(c, path+".clear_below", "%v is above the raise level %v", r.ClearAt, r.RaiseAt)
+		}
+	case below != nil:
+		r.Below = true
+		r.RaiseAt = p.num(below, path+".below")
+		if f["clear_below"] != nil {
+			p.errf(f["clear_below"], path+".clear_below", "goes with above; with below give clear_above")
+		}
+		if c := f["clear_above"]; c == nil {
+			p.errf(n, path+".clear_above", "missing (want the level over which the alarm clears)")
+		} else if r.ClearAt = p.num(c, path+".clear_above"); r.ClearAt < r.RaiseAt {
+			p.errf(c, path+".clear_above", "%v is below the raise level %v", r.ClearAt, r.RaiseAt)
+		}
+	default:
+		p.errf(n, path+".above", "missing (want above or below: the level that raises)")
+	}
+	r.RaiseAfter = p.dur(f["raise_after"], path+".raise_after", false)
+	r.ClearAfter = p.dur(f["clear_after"], path+".clear_after", false)
+}
+
+func (p *parser) nightDoor(r *rules.Rule, n *yaml.Node, f map[string]*yaml.Node, path string) {
+	if f["door"] == nil {
+		p.errf(n, path+".door", "missing (want the entrance door's sensor id)")
+	} else {
+		r.Door = p.str(f["door"], path+".door")
+		p.kinds(f["door"], path+".door", []string{r.Door}, []string{"door"})
+	}
+	r.Inside = p.sensorList(f["inside"], path+".inside", false)
+	p.kinds(f["inside"], path+".inside", r.Inside, []string{"motion", "fall"})
+	r.Window = p.window(f["window"], n, path+".window")
+	r.Within = p.dur(f["within"], path+".within", true)
+	if f["within"] == nil {
+		p.errf(n, path+".within", "missing (want how long the person has to be back, such as 10m)")
+	}
+}
+
+func (p *parser) health(r *rules.Rule, n *yaml.Node, f map[string]*yaml.Node, path string) {
+	if f["severity"] != nil {
+		p.errf(f["severity"], path+".severity", "health rules report faults at high severity; remove it")
+	}
+	if f["siren"] != nil {
+		p.errf(f["siren"], path+".siren", "health rules do not sound the siren")
+	}
+	r.StaleAfter = p.dur(f["stale_after"], path+".stale_after", true)
+	if c := f["chatter"]; c != nil {
+		cf := p.fields(c, path+".chatter", []string{"changes", "per"})
+		if cf != nil {
+			if cf["changes"] == nil || cf["per"] == nil {
+				p.errf(c, path+".chatter", "want both changes and per (such as changes: 10, per: 1m)")
+			}
+			v := p.num(cf["changes"], path+".chatter.changes")
+			if cf["changes"] != nil && (v < 1 || v > 1000 || v != math.Trunc(v)) {
+				p.errf(cf["changes"], path+".chatter.changes", "want a whole number from 1 to 1000, got %v", v)
+			} else {
+				r.ChatterChanges = int(v)
+			}
+			r.ChatterPer = p.dur(cf["per"], path+".chatter.per", true)
+		}
+	}
+	if r.StaleAfter == 0 && r.ChatterChanges == 0 {
+		p.errf(n, path, "a health rule needs stale_after, chatter or both")
+	}
+}
