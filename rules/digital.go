@@ -31,10 +31,10 @@ func (u *digitalUnit) message(def string) string {
 	return def
 }
 
-func (u *digitalUnit) reading(e *Engine, now time.Time, r *gateway.Reading, consumed bool) bool {
+func (u *digitalUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f flags) bool {
 	switch r.Quantity {
 	case gateway.QPress:
-		if r.Value != 0 && !consumed {
+		if r.Value != 0 && f == 0 {
 			e.raise(now, u.rule, u.sensor, u.message("emergency button pressed"), nil)
 		}
 		return false
@@ -53,12 +53,12 @@ func (u *digitalUnit) reading(e *Engine, now time.Time, r *gateway.Reading, cons
 	u.on = on
 	if !on {
 		u.holdAt = time.Time{}
-		if u.rule.Until == UntilRelease {
-			e.end(now, u.key(), gateway.AlarmCleared, "input back to idle")
+		if u.rule.Until == UntilRelease && f&faulty == 0 {
+			e.end(now, u.key(), gateway.AlarmCleared, u.sensor+" back to idle")
 		}
 		return false
 	}
-	if consumed {
+	if f != 0 {
 		return false
 	}
 	if u.rule.Hold > 0 {
@@ -66,7 +66,7 @@ func (u *digitalUnit) reading(e *Engine, now time.Time, r *gateway.Reading, cons
 		e.schedule(u.holdAt)
 		return false
 	}
-	e.raise(now, u.rule, u.sensor, u.message("input triggered"), nil)
+	e.raise(now, u.rule, u.sensor, u.message(u.sensor+" triggered"), nil)
 	return false
 }
 
@@ -75,7 +75,7 @@ func (u *digitalUnit) next() time.Time { return u.holdAt }
 func (u *digitalUnit) tick(e *Engine, now time.Time) {
 	if !u.holdAt.IsZero() && !u.holdAt.After(now) {
 		u.holdAt = time.Time{}
-		e.raise(now, u.rule, u.sensor, u.message("input triggered"), nil)
+		e.raise(now, u.rule, u.sensor, u.message(u.sensor+" triggered"), nil)
 	}
 }
 
@@ -101,7 +101,7 @@ func (u *fallUnit) start(time.Time)       {}
 func (u *fallUnit) forget(string)         { u.known, u.on = false, false }
 func (u *fallUnit) next() time.Time       { return u.until }
 
-func (u *fallUnit) reading(e *Engine, now time.Time, r *gateway.Reading, _ bool) bool {
+func (u *fallUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f flags) bool {
 	if r.Quantity != gateway.QFall {
 		return false
 	}
@@ -114,6 +114,9 @@ func (u *fallUnit) reading(e *Engine, now time.Time, r *gateway.Reading, _ bool)
 		return false
 	}
 	u.on = on
+	if f&faulty != 0 {
+		return false
+	}
 	if !on {
 		u.cancel(e, now, "person reported up by the sensor")
 		return false
@@ -159,8 +162,8 @@ type fallCancel struct{ u *fallUnit }
 
 func (c *fallCancel) forget(string) {}
 
-func (c *fallCancel) reading(e *Engine, now time.Time, r *gateway.Reading, _ bool) bool {
-	if (r.Quantity != gateway.QPress && r.Quantity != gateway.QActive) || r.Value == 0 {
+func (c *fallCancel) reading(e *Engine, now time.Time, r *gateway.Reading, f flags) bool {
+	if f&faulty != 0 || (r.Quantity != gateway.QPress && r.Quantity != gateway.QActive) || r.Value == 0 {
 		return false
 	}
 	return c.u.cancel(e, now, "button pressed in the cancel window")

@@ -8,12 +8,23 @@ import (
 	"github.com/safehub-iot/safehub/gateway"
 )
 
+// flags qualify a reading for handlers.
+type flags uint8
+
+const (
+	// consumed: an earlier handler used the reading to cancel an alarm (a
+	// fall's cancel press); raise nothing for it.
+	consumed flags = 1 << iota
+	// faulty: the sensor is faulty (chattering, driver fault). Track its
+	// state so the first change after recovery is a real edge, but raise,
+	// cancel or count nothing on it.
+	faulty
+)
+
 // handler is a rule's part that listens to one sensor's readings.
 type handler interface {
-	// reading handles r. consumed is true when an earlier handler used the
-	// reading to cancel an alarm (a fall's cancel press): raise nothing for
-	// it. It reports whether it consumed the reading.
-	reading(e *Engine, now time.Time, r *gateway.Reading, consumed bool) bool
+	// reading handles r and reports whether it consumed it.
+	reading(e *Engine, now time.Time, r *gateway.Reading, f flags) bool
 	// forget drops edges and pending hold times of sensor: it went faulty,
 	// so its next reading is a new baseline, never an alarm by itself.
 	forget(sensor string)
@@ -265,19 +276,19 @@ func (e *Engine) Reading(now time.Time, r gateway.Reading) []gateway.Action {
 	if s.health != nil {
 		s.health.reading(e, now, &r)
 	}
+	var f flags
 	if s.faulty() {
+		f = faulty
 		if !was {
 			e.forget(s)
 		}
-		return e.flush()
 	}
 	if r.Quantity == gateway.QHeartbeat {
 		return e.flush()
 	}
-	consumed := false
 	for _, h := range s.handlers {
-		if h.reading(e, now, &r, consumed) {
-			consumed = true
+		if h.reading(e, now, &r, f) {
+			f |= consumed
 		}
 	}
 	return e.flush()

@@ -245,6 +245,9 @@ func (h *harness) record(at time.Time, acts []gateway.Action) {
 		h.buf.Write(b)
 		h.buf.WriteByte('\n')
 	}
+	if err := rules.CheckWake(h.eng); err != nil {
+		h.tb.Errorf("%v: %v", at, err)
+	}
 	data, changed, err := h.eng.SaveState()
 	if err != nil {
 		h.tb.Fatalf("save state: %v", err)

@@ -47,6 +47,7 @@ func (u *healthUnit) reading(e *Engine, now time.Time, r *gateway.Reading) {
 	if u.stale {
 		u.stale = false
 		e.dirty = true
+		e.schedule(u.next()) // no stale deadline while stale; now there is one
 		if !u.chatter {
 			u.report(e, gateway.SensorRestored, "reporting again")
 		}

@@ -63,8 +63,8 @@ func (u *thresholdUnit) forget(string) {
 	u.due, u.unconfirmed = time.Time{}, false
 }
 
-func (u *thresholdUnit) reading(e *Engine, now time.Time, r *gateway.Reading, _ bool) bool {
-	if r.Quantity != u.rule.Quantity {
+func (u *thresholdUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f flags) bool {
+	if r.Quantity != u.rule.Quantity || f&faulty != 0 {
 		return false
 	}
 	v := r.Value

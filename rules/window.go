@@ -62,8 +62,8 @@ func (u *inactivityUnit) start(now time.Time) {
 	u.valid = false
 }
 
-func (u *inactivityUnit) reading(e *Engine, now time.Time, r *gateway.Reading, _ bool) bool {
-	if !isActivity(r) {
+func (u *inactivityUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f flags) bool {
+	if !isActivity(r) || f&faulty != 0 {
 		return false
 	}
 	u.last = now
@@ -197,9 +197,9 @@ func (u *nightDoorUnit) forget(sensor string) {
 	}
 }
 
-func (u *nightDoorUnit) reading(e *Engine, now time.Time, r *gateway.Reading, _ bool) bool {
+func (u *nightDoorUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f flags) bool {
 	if r.Sensor != u.rule.Door {
-		if u.phase != doorIdle && !u.closedAt.IsZero() && isActivity(r) {
+		if f&faulty == 0 && u.phase != doorIdle && !u.closedAt.IsZero() && isActivity(r) {
 			u.back(e, now, "motion inside on "+r.Sensor)
 		}
 		return false
@@ -211,7 +211,7 @@ func (u *nightDoorUnit) reading(e *Engine, now time.Time, r *gateway.Reading, _ 
 	if u.known && open == u.open {
 		return false
 	}
-	first := !u.known
+	first := !u.known || f&faulty != 0
 	u.known, u.open = true, open
 	switch {
 	case !open:
