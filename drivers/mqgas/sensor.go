@@ -21,15 +21,14 @@ type Sensor struct {
 
 	// Owned by Run.
 	warmUntil time.Time
-	failures  int
-	faulted   bool
-	railFault bool // the last fault was a stuck input: warm up again after it
+	health    debounce
 }
 
 // Run samples on the configured interval until ctx is done. It reports
 // QHeartbeat during warm-up, then QGas in ppm; faults and recoveries are
 // reported as Status on transitions only.
 func (s *Sensor) Run(ctx context.Context, out gateway.Emitter) error {
+	s.health = debounce{n: s.cfg.faultAfter}
 	s.warmUntil = s.clock.Now().Add(s.cfg.warmup)
 	s.log.Info("gas sensor warming up", "until", s.warmUntil, "at", s.where)
 	t := s.clock.NewTicker(s.cfg.interval)
@@ -51,15 +50,10 @@ func (s *Sensor) sample(out gateway.Emitter) {
 		s.failed(out, now, err)
 		return
 	}
-	if s.faulted {
-		s.faulted = false
-		if s.railFault {
-			s.warmUntil = now.Add(s.cfg.warmup)
-		}
+	if s.health.ok() {
 		s.log.Info("gas sensor working again", "volts", volts)
 		out.Status(gateway.Status{Health: gateway.HealthOK, Reason: "readings back in range", Time: now})
 	}
-	s.failures = 0
 	if now.Before(s.warmUntil) {
 		out.Reading(gateway.Reading{Quantity: gateway.QHeartbeat, Time: now})
 		return
@@ -89,13 +83,15 @@ func (s *Sensor) read() (float64, error) {
 }
 
 func (s *Sensor) failed(out gateway.Emitter, now time.Time, err error) {
-	s.failures++
-	if s.faulted || s.failures < s.cfg.faultAfter {
-		s.log.Debug("gas sample failed", "err", err, "in_a_row", s.failures)
+	if _, stuck := err.(*railError); stuck {
+		// The sensor was unplugged or unpowered: its heater starts cold
+		// again, so the warm-up runs from its last stuck sample.
+		s.warmUntil = now.Add(s.cfg.warmup)
+	}
+	if !s.health.fail() {
+		s.log.Debug("gas sample failed", "err", err)
 		return
 	}
-	s.faulted = true
-	_, s.railFault = err.(*railError)
 	s.log.Warn("gas sensor fault", "err", err)
 	out.Status(gateway.Status{Health: gateway.HealthFault, Reason: err.Error(), Time: now})
 }

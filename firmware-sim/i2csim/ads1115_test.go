@@ -124,6 +124,9 @@ func TestNACKStormLosesSomeTransactions(t *testing.T) {
 			failed++
 		}
 	}
+	if got := adc.Transactions(); got != n {
+		t.Errorf("Transactions: got %d, want %d", got, n)
+	}
 	if got := adc.NACKs(); got != failed {
 		t.Errorf("NACKs: got %d, want %d", got, failed)
 	}

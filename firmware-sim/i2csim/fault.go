@@ -60,6 +60,7 @@ type faults struct {
 	fault Fault
 	rng   *rand.Rand
 	nacks int
+	txs   int
 }
 
 // Fail switches f on until Repair.
@@ -88,10 +89,19 @@ func (f *faults) NACKs() int {
 	return f.nacks
 }
 
+// Transactions counts the transactions addressed to the chip so far, failed
+// or not.
+func (f *faults) Transactions() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.txs
+}
+
 // nack reports whether this transaction is lost on the bus.
 func (f *faults) nack() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.txs++
 	lost := f.fault == WirePulled || f.fault == NACKStorm && f.rng.IntN(2) == 0
 	if lost {
 		f.nacks++

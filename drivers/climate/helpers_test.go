@@ -1,0 +1,101 @@
+package climate
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/safehub-iot/safehub/gateway"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/i2c"
+)
+
+// yamlOptions is gateway.Options over a YAML document, rejecting unknown
+// fields as the daemon's config does.
+type yamlOptions []byte
+
+func (y yamlOptions) Decode(v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(y))
+	dec.KnownFields(true)
+	return dec.Decode(v)
+}
+
+func fixture(tb testing.TB, name string) yamlOptions {
+	tb.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	require.NoError(tb, err)
+	return b
+}
+
+// hw is a gateway.Hardware with one I²C bus.
+type hw struct{ bus i2c.Bus }
+
+func (h hw) GPIO(string) (gpio.PinIO, error)                { return nil, os.ErrNotExist }
+func (h hw) I2C(string) (i2c.Bus, error)                    { return h.bus, nil }
+func (h hw) Serial(string, int) (io.ReadWriteCloser, error) { return nil, os.ErrNotExist }
+
+// recorder is a gateway.Emitter keeping everything in order.
+type recorder struct {
+	mu       sync.Mutex
+	readings []gateway.Reading
+	statuses []gateway.Status
+}
+
+func (r *recorder) Reading(x gateway.Reading) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.readings = append(r.readings, x)
+}
+
+func (r *recorder) Status(x gateway.Status) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.statuses = append(r.statuses, x)
+}
+
+func (r *recorder) snapshot() ([]gateway.Reading, []gateway.Status) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]gateway.Reading(nil), r.readings...), append([]gateway.Status(nil), r.statuses...)
+}
+
+func (r *recorder) count() int {
+	rs, _ := r.snapshot()
+	return len(rs)
+}
+
+// run builds the sensor with the named driver and runs it until the test
+// ends; it returns once the first sample has reported a reading.
+func run(tb testing.TB, d *gateway.Driver, opts gateway.Options, bus i2c.Bus, clk *clockwork.FakeClock) *recorder {
+	tb.Helper()
+	op, err := d.Configure(gateway.SensorSpec{ID: d.Name, Options: opts})
+	require.NoError(tb, err)
+	s, err := op.Open(gateway.Env{HW: hw{bus}, Clock: clk, Log: slog.New(slog.DiscardHandler)})
+	require.NoError(tb, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &recorder{}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, rec) }()
+	tb.Cleanup(func() {
+		cancel()
+		require.NoError(tb, <-done)
+	})
+	require.Eventually(tb, func() bool { return rec.count() > 0 }, 2*time.Second, time.Millisecond)
+	return rec
+}
+
+// step advances the clock by d and waits for the next sample's readings.
+func step(tb testing.TB, clk *clockwork.FakeClock, rec *recorder, d time.Duration) {
+	tb.Helper()
+	n := rec.count()
+	clk.Advance(d)
+	require.Eventually(tb, func() bool { return rec.count() > n }, 2*time.Second, time.Millisecond)
+}
