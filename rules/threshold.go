@@ -69,7 +69,10 @@ func (u *thresholdUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f 
 	}
 	v := r.Value
 	u.last = v
-	u.unconfirmed = false
+	if u.unconfirmed {
+		u.unconfirmed = false
+		e.schedule(u.due) // the held deadline counts again
+	}
 	switch u.phase {
 	case idle:
 		if u.beyondRaise(v) {
