@@ -83,6 +83,13 @@ func (d *DB) Ingest(ctx context.Context, batch []Incoming) (IngestResult, error)
 			}
 			if n, _ := r.RowsAffected(); n == 0 {
 				res.Duplicates++
+				if ev.Kind == gateway.AlarmRaised {
+					// The box sends an alarm again while it has not heard
+					// the acknowledgement: send that again too.
+					if _, err := tx.ExecContext(ctx, `UPDATE alarms SET ack_sent_ms = 0 WHERE id = ? AND acked_ms <> 0`, ev.ID); err != nil {
+						return fmt.Errorf("alarmdb: re-arm ack of %s: %w", ev.ID, err)
+					}
+				}
 				continue
 			}
 			res.Stored++

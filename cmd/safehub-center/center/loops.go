@@ -1,0 +1,172 @@
+package center
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/safehub-iot/safehub/cloudlink/protocol"
+	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
+)
+
+// ingestLoop stores queued messages in batches: whatever has arrived while
+// the last batch was being written goes into the next transaction. Messages
+// are acknowledged to the broker after their batch commits; a failed batch
+// is retried with capped backoff, never dropped.
+func (c *Center) ingestLoop(ctx context.Context) {
+	for {
+		var batch []inbound
+		select {
+		case <-ctx.Done():
+			return
+		case in := <-c.in:
+			batch = append(batch, in)
+		}
+	fill:
+		for len(batch) < c.cfg.BatchMax {
+			select {
+			case in := <-c.in:
+				batch = append(batch, in)
+			default:
+				break fill
+			}
+		}
+		backoff := 100 * time.Millisecond
+		for {
+			err := c.store(ctx, batch)
+			if err == nil {
+				break
+			}
+			c.cfg.Log.Error("store received messages", "n", len(batch), "err", err, "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+				return
+			case <-c.cfg.Clock.After(backoff):
+			}
+			backoff = min(2*backoff, 10*time.Second)
+		}
+		for _, in := range batch {
+			in.msg.Ack()
+		}
+	}
+}
+
+func (c *Center) store(ctx context.Context, batch []inbound) error {
+	var evs []alarmdb.Incoming
+	var seen []alarmdb.Sighting
+	changed := false
+	for _, in := range batch {
+		if in.event != nil {
+			evs = append(evs, *in.event)
+		}
+		if in.sighting != nil {
+			seen = append(seen, *in.sighting)
+		}
+		if st := in.status; st != nil {
+			ch, err := c.db.SetStatus(ctx, st.Site, st.State, c.cfg.Clock.Now(), 0)
+			if err != nil {
+				return err
+			}
+			changed = changed || ch
+		}
+	}
+	back, err := c.db.Seen(ctx, seen)
+	if err != nil {
+		return err
+	}
+	res, err := c.db.Ingest(ctx, evs)
+	if err != nil {
+		return err
+	}
+	for _, a := range res.NewAlarms {
+		c.cfg.Log.Info("alarm received", "site", a.Site, "alarm", a.ID, "severity", a.Severity, "test", a.Test, "message", a.Message)
+		if c.cfg.OnAlarm != nil {
+			c.cfg.OnAlarm(a)
+		}
+	}
+	if changed || len(back) > 0 || res.Stored > 0 {
+		c.notify.send()
+	}
+	return nil
+}
+
+// tickLoop marks silent homes offline, sends acknowledgements not yet
+// handed to the broker, and asks boxes to replay their gaps.
+func (c *Center) tickLoop(ctx context.Context) {
+	t := c.cfg.Clock.NewTicker(c.cfg.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+			c.supervise(ctx)
+		case <-c.kick:
+		}
+		if err := c.sendAcks(ctx); err != nil {
+			c.cfg.Log.Warn("send acknowledgements", "err", err)
+		}
+	}
+}
+
+func (c *Center) supervise(ctx context.Context) {
+	now := c.cfg.Clock.Now()
+	silent, err := c.db.Silence(ctx, now, c.cfg.HeartbeatLimit)
+	if err != nil {
+		c.cfg.Log.Error("home supervision", "err", err)
+	}
+	for _, s := range silent {
+		c.cfg.Log.Warn("home offline: silent past its heartbeat limit", "site", s)
+	}
+	if len(silent) > 0 {
+		c.notify.send()
+	}
+	if err := c.requestGaps(ctx, now); err != nil {
+		c.cfg.Log.Warn("request replays", "err", err)
+	}
+}
+
+func (c *Center) sendAcks(ctx context.Context) error {
+	acks, err := c.db.AcksToSend(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range acks {
+		cmd := &protocol.CommandMsg{ID: "ack-" + a.ID, Cmd: protocol.CmdAck, AlarmID: a.ID, Operator: a.AckedBy}
+		if err := c.sendCommand(ctx, a.Site, cmd); err != nil {
+			return err
+		}
+		if err := c.db.MarkAckSent(ctx, a.ID, c.cfg.Clock.Now()); err != nil {
+			return err
+		}
+		c.cfg.Log.Info("acknowledgement sent", "site", a.Site, "alarm", a.ID, "operator", a.AckedBy)
+	}
+	if len(acks) > 0 {
+		c.notify.send()
+	}
+	return nil
+}
+
+func (c *Center) requestGaps(ctx context.Context, now time.Time) error {
+	gaps, err := c.db.GapsToRequest(ctx, now.Add(-c.cfg.GapRetry))
+	if err != nil {
+		return err
+	}
+	for _, g := range gaps {
+		if g.Found.After(now.Add(-c.cfg.GapGrace)) {
+			continue // maybe only reordered: wait for it a little
+		}
+		for from := g.From; from <= g.To; from += protocol.MaxReplay {
+			to := min(g.To, from+protocol.MaxReplay-1)
+			cmd := &protocol.CommandMsg{ID: fmt.Sprintf("replay-%d-%d-%d", from, to, now.UnixMilli()), Cmd: protocol.CmdReplay, From: from, To: to}
+			if err := c.sendCommand(ctx, g.Site, cmd); err != nil {
+				return err
+			}
+		}
+		if err := c.db.MarkRequested(ctx, g, now); err != nil {
+			return err
+		}
+		c.cfg.Log.Info("replay requested", "site", g.Site, "from", g.From, "to", g.To)
+	}
+	return nil
+}

@@ -1,0 +1,163 @@
+package center
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/safehub-iot/safehub/cloudlink/protocol"
+	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
+	"github.com/safehub-iot/safehub/cmd/safehub-center/broker"
+)
+
+// inbound is one decoded message on its way to the ingest loop. msg is
+// acknowledged to the broker only after what it carries is stored.
+type inbound struct {
+	msg      paho.Message
+	event    *alarmdb.Incoming
+	sighting *alarmdb.Sighting
+	status   *protocol.StatusMsg
+}
+
+// connect connects the center's MQTT client: a persistent session, so the
+// broker keeps QoS 1 messages while the center is down, and manual
+// acknowledgement, so a message is acknowledged only once stored.
+func (c *Center) connect(ctx context.Context, password string) error {
+	opts := paho.NewClientOptions().AddBroker(c.brokerURL).
+		SetClientID(c.cfg.ClientID).SetUsername(broker.CenterUser).SetPassword(password).
+		SetCleanSession(false).SetAutoAckDisabled(true).SetOrderMatters(true).
+		SetAutoReconnect(true).SetConnectRetry(true).SetMaxReconnectInterval(10 * time.Second).
+		SetKeepAlive(30 * time.Second).SetConnectTimeout(10 * time.Second).
+		SetTLSConfig(c.cfg.ClientTLS)
+	opts.SetOnConnectHandler(func(cl paho.Client) {
+		for filter, share := range map[protocol.Channel]bool{
+			protocol.Alarm: true, protocol.Event: true, protocol.Reply: true,
+			// Every console needs every home's state; retained status
+			// messages are not sent to shared subscriptions.
+			protocol.Status: false, protocol.Heartbeat: false,
+		} {
+			f := protocol.Filter(filter)
+			if share && c.cfg.ShareGroup != "-" {
+				f = "$share/" + c.cfg.ShareGroup + "/" + f
+			}
+			if t := cl.Subscribe(f, 1, c.onMessage); t.WaitTimeout(10*time.Second) && t.Error() != nil {
+				c.cfg.Log.Error("mqtt subscribe failed", "filter", f, "err", t.Error())
+			}
+		}
+		c.cfg.Log.Info("connected to broker", "url", c.brokerURL)
+	})
+	opts.SetConnectionLostHandler(func(_ paho.Client, err error) {
+		c.cfg.Log.Warn("broker connection lost", "err", err)
+	})
+	c.mq = paho.NewClient(opts)
+	tok := c.mq.Connect()
+	select {
+	case <-tok.Done():
+	case <-ctx.Done():
+		return fmt.Errorf("center: connect to %s: %w", c.brokerURL, ctx.Err())
+	}
+	if err := tok.Error(); err != nil {
+		return fmt.Errorf("center: connect to %s: %w", c.brokerURL, err)
+	}
+	return nil
+}
+
+// onMessage decodes a message and queues it for the ingest loop. A message
+// that fails to decode is logged with the field at fault and acknowledged:
+// sending it again would not make it valid.
+func (c *Center) onMessage(_ paho.Client, m paho.Message) {
+	in, err := c.decode(m)
+	if err != nil {
+		c.cfg.Log.Warn("mqtt message refused", "topic", m.Topic(), "err", err)
+		m.Ack()
+		return
+	}
+	if in == nil {
+		m.Ack()
+		return
+	}
+	c.in <- *in
+}
+
+func (c *Center) decode(m paho.Message) (*inbound, error) {
+	site, ch, err := protocol.ParseTopic(m.Topic())
+	if err != nil {
+		return nil, err
+	}
+	now := c.cfg.Clock.Now()
+	in := &inbound{msg: m}
+	switch ch {
+	case protocol.Alarm, protocol.Event:
+		ev, err := protocol.DecodeEvent(m.Payload())
+		if err != nil {
+			return nil, err
+		}
+		if ev.Site != site {
+			return nil, &protocol.FieldError{Field: "site", Msg: fmt.Sprintf("%q on the topic of site %q", ev.Site, site)}
+		}
+		in.event = &alarmdb.Incoming{Site: site, Event: ev.Event(), Received: now}
+		in.sighting = &alarmdb.Sighting{Site: site, At: now}
+	case protocol.Heartbeat:
+		hb, err := protocol.DecodeHeartbeat(m.Payload())
+		if err != nil {
+			return nil, err
+		}
+		if hb.Site != site {
+			return nil, &protocol.FieldError{Field: "site", Msg: fmt.Sprintf("%q on the topic of site %q", hb.Site, site)}
+		}
+		limit := time.Duration(hb.IntervalS) * time.Second * 5 / 2
+		in.sighting = &alarmdb.Sighting{Site: site, At: now, HeartbeatLimit: limit}
+	case protocol.Status:
+		if len(m.Payload()) == 0 {
+			return nil, nil // a cleared retained status
+		}
+		st, err := protocol.DecodeStatus(m.Payload())
+		if err != nil {
+			return nil, err
+		}
+		if st.Site != site {
+			return nil, &protocol.FieldError{Field: "site", Msg: fmt.Sprintf("%q on the topic of site %q", st.Site, site)}
+		}
+		in.status = &st
+	case protocol.Reply:
+		r, err := protocol.DecodeReply(m.Payload())
+		if err != nil {
+			return nil, err
+		}
+		if !r.OK {
+			c.cfg.Log.Warn("box refused a command", "site", site, "id", r.ID, "cmd", r.Cmd, "code", r.Code, "err", r.Error)
+		}
+		in.sighting = &alarmdb.Sighting{Site: site, At: now}
+	default:
+		return nil, fmt.Errorf("center: unexpected channel %q", ch)
+	}
+	return in, nil
+}
+
+// sendCommand publishes a command to a box and waits until the broker has it.
+func (c *Center) sendCommand(ctx context.Context, site string, cmd *protocol.CommandMsg) error {
+	topic, err := protocol.Topic(site, protocol.Cmd)
+	if err != nil {
+		return err
+	}
+	cmd.Time = c.cfg.Clock.Now().UTC()
+	payload, err := protocol.Encode(cmd)
+	if err != nil {
+		return fmt.Errorf("center: encode %s command: %w", cmd.Cmd, err)
+	}
+	tok := c.mq.Publish(topic, 1, false, payload)
+	select {
+	case <-tok.Done():
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(10 * time.Second):
+		return errors.New("center: publish command: timeout")
+	}
+	if err := tok.Error(); err != nil {
+		return fmt.Errorf("center: publish %s command to %s: %w", cmd.Cmd, site, err)
+	}
+	return nil
+}
