@@ -75,6 +75,7 @@ type Engine struct {
 	byKey   map[gateway.AlarmKey]unit
 	alarms  []*alarm
 	out     []gateway.Action
+	cur     gateway.Reading // the reading being handled, so it does not escape
 
 	started bool
 	wake    time.Time // a lower bound of the next deadline
@@ -272,9 +273,11 @@ func (e *Engine) Reading(now time.Time, r gateway.Reading) []gateway.Action {
 	if s == nil {
 		return e.flush()
 	}
+	e.cur = r
+	rp := &e.cur
 	was := s.faulty()
 	if s.health != nil {
-		s.health.reading(e, now, &r)
+		s.health.reading(e, now, rp)
 	}
 	var f flags
 	if s.faulty() {
@@ -287,7 +290,7 @@ func (e *Engine) Reading(now time.Time, r gateway.Reading) []gateway.Action {
 		return e.flush()
 	}
 	for _, h := range s.handlers {
-		if h.reading(e, now, &r, f) {
+		if h.reading(e, now, rp, f) {
 			f |= consumed
 		}
 	}
