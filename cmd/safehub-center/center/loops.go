@@ -84,6 +84,13 @@ func (c *Center) store(ctx context.Context, batch []inbound) error {
 			c.cfg.OnAlarm(a)
 		}
 	}
+	if res.Duplicates > 0 {
+		// A resent alarm may have re-armed its acknowledgement.
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}
 	if changed || len(back) > 0 || res.Stored > 0 {
 		c.notify.send()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -32,6 +33,8 @@ func (c *Center) connect(ctx context.Context, password string) error {
 		SetAutoReconnect(true).SetConnectRetry(true).SetMaxReconnectInterval(10 * time.Second).
 		SetKeepAlive(30 * time.Second).SetConnectTimeout(10 * time.Second).
 		SetTLSConfig(c.cfg.ClientTLS)
+	subscribed := make(chan struct{})
+	var once sync.Once
 	opts.SetOnConnectHandler(func(cl paho.Client) {
 		for filter, share := range map[protocol.Channel]bool{
 			protocol.Alarm: true, protocol.Event: true, protocol.Reply: true,
@@ -48,6 +51,7 @@ func (c *Center) connect(ctx context.Context, password string) error {
 			}
 		}
 		c.cfg.Log.Info("connected to broker", "url", c.brokerURL)
+		once.Do(func() { close(subscribed) })
 	})
 	opts.SetConnectionLostHandler(func(_ paho.Client, err error) {
 		c.cfg.Log.Warn("broker connection lost", "err", err)
@@ -62,7 +66,14 @@ func (c *Center) connect(ctx context.Context, password string) error {
 	if err := tok.Error(); err != nil {
 		return fmt.Errorf("center: connect to %s: %w", c.brokerURL, err)
 	}
-	return nil
+	// Start returns once subscribed: from then on the broker keeps every
+	// message for the center's session.
+	select {
+	case <-subscribed:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("center: subscribe at %s: %w", c.brokerURL, ctx.Err())
+	}
 }
 
 // onMessage decodes a message and queues it for the ingest loop. A message
