@@ -1,0 +1,125 @@
+package center
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/safehub-iot/safehub/cloudlink/protocol"
+)
+
+// newBrowser starts headless Chromium with a fresh profile and no
+// background network traffic.
+func newBrowser(tb testing.TB) context.Context {
+	tb.Helper()
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		tb.Fatalf("chromium is required (apt-get install chromium chromium-driver): %v", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath("/usr/bin/chromium"),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	tb.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// TestBrowserAcknowledge: an alarm from a simulated home appears on the
+// page, a test alarm appears apart, the operator clicks Acknowledge, and
+// the box receives the acknowledgement and lights "help is coming".
+func TestBrowserAcknowledge(t *testing.T) {
+	c := startCenter(t, Config{Operators: map[string]string{"anna": "correct-horse"}})
+	h := newHome(t, c.BrokerURL(), "rose-12")
+	now := time.Now()
+	h.heartbeat(t, now, 30)
+	h.publish(t, alarm("rose-12", 1, now))
+	test := alarm("rose-12", 2, now)
+	test.ID, test.AlarmID, test.Test = "rose-12-test", "rose-12-test", true
+	h.publish(t, test)
+
+	ctx := newBrowser(t)
+	real := `#alarms [data-alarm="rose-12-0001"]`
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.HTTPURL()),
+		chromedp.WaitVisible(`#name`),
+		chromedp.SendKeys(`#name`, "anna"),
+		chromedp.SendKeys(`#password`, "correct-horse"),
+		chromedp.Click(`#login-button`),
+		chromedp.WaitVisible(real+` button[data-action="ack"]`),
+	))
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(sel))
+		require.NoError(t, err, "text of %s", sel)
+		return s
+	}
+	if got := text(`#homes tr[data-site="rose-12"]`); !strings.Contains(got, "online") {
+		t.Errorf("home row: got %q, want it online", got)
+	}
+	if got := text(`#alarms`); strings.Count(got, "rose-12:") != 1 {
+		t.Errorf("active alarms: got %q, want exactly one real alarm", got)
+	}
+	if got := text(`#test-alarms`); !strings.Contains(got, "rose-12") {
+		t.Errorf("test alarms: got %q, want the commissioning alarm listed apart", got)
+	}
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(real+` button[data-action="ack"]`)))
+
+	// The box: an ack command for its alarm turns its "help is coming" on.
+	helpComing := false
+	cmd := waitCmd(t, h)
+	if cmd.Cmd == protocol.CmdAck && cmd.AlarmID == "rose-12-0001" && cmd.Operator == "anna" {
+		helpComing = true
+	}
+	if !helpComing {
+		t.Fatalf("box got %+v, want ack of rose-12-0001 by anna (help is coming)", cmd)
+	}
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(real+`[data-state="acknowledged"] button[data-action="resolve"]`)))
+	if got := text(real); !strings.Contains(got, "acknowledged by anna") {
+		t.Errorf("card after ack: got %q, want it acknowledged by anna", got)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
+	require.NoError(t, err)
+	saveArtifact(t, "center-console-ack.png", png)
+
+	// Resolve with an outcome: the alarm leaves the active list.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(real+` select[data-field="outcome"]`, "help sent"),
+		chromedp.SendKeys(real+` input[data-field="note"]`, "neighbour went over"),
+		chromedp.Click(real+` button[data-action="resolve"]`),
+		chromedp.WaitNotPresent(real),
+	))
+	a, err := c.DB().Alarm(context.Background(), "rose-12-0001")
+	require.NoError(t, err)
+	if a.State != "resolved" || a.ResolvedBy != "anna" || a.Outcome != "help sent" || a.Note != "neighbour went over" {
+		t.Fatalf("alarm after resolve: got state %s by %q outcome %q note %q", a.State, a.ResolvedBy, a.Outcome, a.Note)
+	}
+}
+
+// saveArtifact keeps a file under artifacts/ at the repository root.
+func saveArtifact(tb testing.TB, name string, data []byte) {
+	tb.Helper()
+	dir, err := filepath.Abs("../../../artifacts")
+	require.NoError(tb, err)
+	require.NoError(tb, os.MkdirAll(dir, 0o755))
+	path := filepath.Join(dir, name)
+	require.NoError(tb, os.WriteFile(path, data, 0o644))
+	tb.Logf("screenshot: %s", path)
+}
