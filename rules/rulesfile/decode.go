@@ -73,7 +73,8 @@ func describe(n *yaml.Node) string {
 func (p *parser) parse(data []byte) *File {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p.errs = append(p.errs, &Error{Line: yamlLine(err), Msg: err.Error()})
+		line, msg := yamlLine(err)
+		p.errs = append(p.errs, &Error{Line: line, Msg: msg})
 		return nil
 	}
 	if len(doc.Content) == 0 {
@@ -107,14 +108,14 @@ func (p *parser) parse(data []byte) *File {
 	for i, rn := range n.Content {
 		path := fmt.Sprintf("rules[%d]", i)
 		r, ok := p.rule(rn, path)
-		if !ok {
-			continue
-		}
-		if line, dup := ids[r.ID]; dup {
+		if line, dup := ids[r.ID]; dup && r.ID != "" {
 			p.errf(rn, path+".id", "id %q already used on line %d", r.ID, line)
 			continue
 		}
 		ids[r.ID] = rn.Line
+		if !ok {
+			continue
+		}
 		if r.Kind == rules.Health {
 			for _, s := range r.Sensors {
 				if other, dup := health[s]; dup {
@@ -128,18 +129,18 @@ func (p *parser) parse(data []byte) *File {
 	return f
 }
 
-// yamlLine digs the line out of a yaml.v3 syntax error ("yaml: line 3: ...").
-func yamlLine(err error) int {
-	s := err.Error()
-	if i := strings.Index(s, "line "); i >= 0 {
-		s = s[i+5:]
-		if j := strings.IndexByte(s, ':'); j > 0 {
-			if n, err := strconv.Atoi(s[:j]); err == nil {
-				return n
+// yamlLine splits a yaml.v3 syntax error ("yaml: line 3: found a tab")
+// into its line and message.
+func yamlLine(err error) (int, string) {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(s, "line "); ok {
+		if num, msg, ok := strings.Cut(rest, ": "); ok {
+			if n, err := strconv.Atoi(num); err == nil {
+				return n, "invalid YAML: " + msg
 			}
 		}
 	}
-	return 0
+	return 0, "invalid YAML: " + s
 }
 
 var common = []string{"id", "kind", "severity", "message", "siren", "escalate", "sensors"}
@@ -220,7 +221,7 @@ func (p *parser) rule(n *yaml.Node, path string) (rules.Rule, bool) {
 		r.Window = p.window(f["window"], n, path+".window")
 		r.Quiet = p.dur(f["quiet"], path+".quiet", true)
 		if f["quiet"] != nil && r.Quiet > r.Window.Nominal() && r.Window != (rules.Window{}) {
-			p.errf(f["quiet"], path+".quiet", "%s is longer than the window %s", r.Quiet, r.Window)
+			p.errf(f["quiet"], path+".quiet", "%s is longer than the window %s", f["quiet"].Value, r.Window)
 		}
 		if f["quiet"] == nil {
 			p.errf(n, path+".quiet", "missing (want how long without activity, such as 4h)")

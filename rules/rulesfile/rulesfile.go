@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,8 +47,11 @@ func (e *Error) Error() string {
 		b.WriteString(e.File)
 		b.WriteString(":")
 	}
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0 && e.File != "":
 		fmt.Fprintf(&b, "%d:", e.Line)
+	case e.Line > 0:
+		fmt.Fprintf(&b, "line %d:", e.Line)
 	}
 	if b.Len() > 0 {
 		b.WriteString(" ")
@@ -104,6 +108,7 @@ func Decode(r io.Reader, env Env) (*File, error) {
 	}
 	f := p.parse(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(p.errs) > 0 {
+		slices.SortStableFunc(p.errs, func(a, b *Error) int { return a.Line - b.Line })
 		return nil, p.errs
 	}
 	return f, nil

@@ -169,7 +169,7 @@ func (p *parser) kinds(n *yaml.Node, path string, ids []string, allowed []string
 		if n.Kind == yaml.SequenceNode {
 			ip = fmt.Sprintf("%s[%d]", path, i)
 		}
-		p.errf(it, ip, "sensor %q is a %s; want a %s", it.Value, kind, strings.Join(allowed, " or "))
+		p.errf(it, ip, "sensor %q is of kind %s; want one of %s", it.Value, kind, strings.Join(allowed, ", "))
 	}
 }
 
