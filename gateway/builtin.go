@@ -13,11 +13,12 @@ import (
 type BuiltinRules struct {
 	kinds  map[string]string // sensor id -> kind
 	active map[string]bool   // sensor id -> an alarm is active
+	seen   map[string]bool   // sensor id -> a first reading arrived
 }
 
 // NewBuiltinRules builds the mapping for the given sensors.
 func NewBuiltinRules(sensors []SensorSpec) *BuiltinRules {
-	b := &BuiltinRules{kinds: map[string]string{}, active: map[string]bool{}}
+	b := &BuiltinRules{kinds: map[string]string{}, active: map[string]bool{}, seen: map[string]bool{}}
 	for _, s := range sensors {
 		b.kinds[s.ID] = s.Kind
 	}
@@ -53,6 +54,11 @@ func (b *BuiltinRules) Reading(now time.Time, r Reading) []Action {
 		}
 		return []Action{{Event: &Event{Kind: MainsRestored, Severity: Info, Sensor: r.Sensor, Message: "mains power restored"}}}
 	case "door":
+		// The first reading only tells the state at start-up: not an event.
+		if first := !b.seen[r.Sensor]; first {
+			b.seen[r.Sensor] = true
+			return nil
+		}
 		state := "closed"
 		if on {
 			state = "opened"

@@ -558,3 +558,26 @@ func (p *Pipeline) publish(evs []*Event) {
 		}
 	}
 }
+
+// SetSensors replaces the sensor list after a config reload: health entries
+// of removed sensors go, new ones start as unknown, kept ones keep their
+// state.
+func (p *Pipeline) SetSensors(ctx context.Context, specs []SensorSpec) error {
+	return p.Exec(ctx, func(time.Time, Evaluator) []Action {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		next := map[string]SensorSpec{}
+		health := map[string]*SensorHealth{}
+		for _, s := range specs {
+			next[s.ID] = s
+			h, ok := p.health[s.ID]
+			if !ok {
+				h = &SensorHealth{ID: s.ID, Health: HealthUnknown}
+			}
+			h.Kind, h.Room = s.Kind, s.Room
+			health[s.ID] = h
+		}
+		p.sensors, p.health = next, health
+		return nil
+	})
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	sdaemon "github.com/coreos/go-systemd/v22/daemon"
+	"github.com/spf13/cobra"
+
+	_ "github.com/safehub-iot/safehub/drivers/all" // register every driver
+	"github.com/safehub-iot/safehub/gateway/config"
+	"github.com/safehub-iot/safehub/gateway/daemon"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // the daemon failed while running
+	exitUsage   = 2 // bad command line
+	exitInvalid = 3 // the config (or rules) file has mistakes
+)
+
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(ctx, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "safehubd:", err)
+	return exitUsage
+}
+
+func newRoot(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
+	var configPath string
+	root := &cobra.Command{
+		Use:   "safehubd",
+		Short: "SafeHub home box daemon: sensors, local alarm rules, link to the community center",
+		Long: `safehubd runs on the home box. It reads the sensors named in its config file,
+evaluates the local alarm rules (which keep working with the network down), commits
+every event to a local database, and forwards alarms to the community center over MQTT.
+
+Signals: SIGTERM stops it cleanly; SIGHUP reloads the config (an invalid config keeps
+the old one and logs every mistake).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDaemon(ctx, configPath, stderr)
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.Flags().StringVarP(&configPath, "config", "c", "/etc/safehub/safehub.yaml", "config file")
+	root.AddCommand(&cobra.Command{
+		Use:   "check-config FILE",
+		Short: "Check a config file and report every mistake with its line; exit 0 when valid",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := config.Load(args[0]); err != nil {
+				return &exitError{code: exitInvalid, err: fmt.Errorf("%s: invalid config:\n%w", args[0], indent(err))}
+			}
+			fmt.Fprintf(stdout, "%s: config is valid\n", args[0])
+			return nil
+		},
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run:   func(*cobra.Command, []string) { fmt.Fprintln(stdout, daemon.Version) },
+	})
+	root.AddCommand(checkRulesCommand(stdout))
+	return root
+}
+
+// indent puts each line of a multi-line error under its heading.
+func indent(err error) error {
+	var es config.Errors
+	if !errors.As(err, &es) {
+		return err
+	}
+	var b []byte
+	for i, e := range es {
+		if i > 0 {
+			b = append(b, '\n')
+		}
+		b = append(b, "  "+e.Error()...)
+	}
+	return errors.New(string(b))
+}
+
+func newLogger(cfg *config.File, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func runDaemon(ctx context.Context, path string, stderr io.Writer) error {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%s: invalid config:\n%w", path, indent(err))}
+	}
+	log := newLogger(cfg, stderr)
+	slog.SetDefault(log)
+	d, err := daemon.New(ctx, daemon.Options{
+		ConfigPath: path,
+		Log:        log,
+		Notify: func(state string) {
+			if _, err := sdaemon.SdNotify(false, state); err != nil {
+				log.Warn("systemd notify", "err", err)
+			}
+		},
+	})
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("safehubd: %w", err)}
+	}
+	if interval, err := sdaemon.SdWatchdogEnabled(false); err == nil && interval > 0 {
+		d.EnableWatchdog(interval / 2)
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				if err := d.Reload(rctx); err != nil {
+					log.Error("reload", "err", err)
+				}
+				cancel()
+			}
+		}
+	}()
+	if err := d.Run(ctx); err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("safehubd: %w", err)}
+	}
+	return nil
+}

@@ -1,0 +1,222 @@
+// Package gpio is the driver for digital inputs and outputs on GPIO pins, via
+// periph's gpio interfaces: call buttons, door reed contacts, a certified
+// smoke detector's relay line, PIR motion sensors and a UPS board's
+// power-fail line; and the siren and status LEDs.
+//
+// Inputs are edge-driven, not polled: the driver waits for an edge, then
+// reads the level again (edges may coalesce), and reports a level only after
+// it has held for the debounce time, so a bouncing contact or a flickering
+// line reports nothing. A pin that cannot be opened becomes a sensor fault,
+// retried until it works; the other sensors are not affected.
+package gpio
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+
+	"github.com/safehub-iot/safehub/gateway"
+)
+
+func init() {
+	gateway.Register(&gateway.Driver{
+		Name:            "gpio",
+		Kinds:           []string{"call_button", "door", "smoke", "motion", "mains_power"},
+		Configure:       configure,
+		ConfigureOutput: configureOutput,
+	})
+}
+
+// kindDefaults are the wiring most installs use for each kind.
+var kindDefaults = map[string]inputOptions{
+	// A normally-open button to ground: pressed pulls the line low.
+	"call_button": {Pull: "up", Active: "low", Debounce: 30 * time.Millisecond},
+	// A reed contact closed while the door is shut: open lets the line rise.
+	"door": {Pull: "up", Active: "high", Debounce: 250 * time.Millisecond},
+	// A detector's alarm relay closing to ground.
+	"smoke": {Pull: "up", Active: "low", Debounce: 500 * time.Millisecond},
+	// A PIR's push-pull output, high on motion.
+	"motion": {Pull: "down", Active: "high", Debounce: 50 * time.Millisecond},
+	// A UPS board's power-fail line, high while on battery; brown-outs
+	// shorter than the debounce are not a mains loss.
+	"mains_power": {Pull: "down", Active: "high", Debounce: 2 * time.Second},
+}
+
+type inputOptions struct {
+	Pin       string        `yaml:"pin"`
+	Pull      string        `yaml:"pull"`     // up, down, none
+	Active    string        `yaml:"active"`   // low or high: the level that means triggered
+	Debounce  time.Duration `yaml:"-"`        // parsed from DebounceS
+	DebounceS string        `yaml:"debounce"` // e.g. 30ms
+	// Retry is how often a pin that failed to open is tried again.
+	RetryS string        `yaml:"retry"`
+	Retry  time.Duration `yaml:"-"`
+}
+
+var pinName = regexp.MustCompile(`^(GPIO[0-9]{1,3}|P[0-9]+_[0-9]{1,2}|[0-9]{1,3})$`)
+
+func validPin(field, name string) error {
+	if name == "" {
+		return &gateway.FieldError{Field: field, Msg: "required: the pin name, e.g. GPIO17"}
+	}
+	if !pinName.MatchString(name) {
+		return &gateway.FieldError{Field: field, Msg: fmt.Sprintf("%q is not a pin name: expected GPIO<n> (e.g. GPIO17), a header pin such as P1_11, or a number", name)}
+	}
+	return nil
+}
+
+func parsePull(s string) (gpio.Pull, error) {
+	switch s {
+	case "up":
+		return gpio.PullUp, nil
+	case "down":
+		return gpio.PullDown, nil
+	case "none", "float":
+		return gpio.Float, nil
+	}
+	return gpio.PullNoChange, &gateway.FieldError{Field: "pull", Msg: fmt.Sprintf("%q: expected up, down or none", s)}
+}
+
+func parseActive(s string) (gpio.Level, error) {
+	switch s {
+	case "high":
+		return gpio.High, nil
+	case "low":
+		return gpio.Low, nil
+	}
+	return gpio.Low, &gateway.FieldError{Field: "active", Msg: fmt.Sprintf("%q: expected high or low", s)}
+}
+
+func parseDur(field, s string, def, lo, hi time.Duration) (time.Duration, error) {
+	if s == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, &gateway.FieldError{Field: field, Msg: fmt.Sprintf("%q: expected a duration such as 30ms or 2s", s)}
+	}
+	if d < lo || d > hi {
+		return 0, &gateway.FieldError{Field: field, Msg: fmt.Sprintf("%s is out of range: expected %s to %s", d, lo, hi)}
+	}
+	return d, nil
+}
+
+// Input is a configured digital input, ready to open.
+type Input struct {
+	id       string
+	pin      string
+	pull     gpio.Pull
+	active   gpio.Level
+	debounce time.Duration
+	retry    time.Duration
+}
+
+func configure(spec gateway.SensorSpec) (gateway.Opener, error) {
+	def, ok := kindDefaults[spec.Kind]
+	if !ok {
+		return nil, &gateway.FieldError{Msg: fmt.Sprintf("the gpio driver does not serve kind %q", spec.Kind)}
+	}
+	opts := def
+	opts.Pull, opts.Active = "", ""
+	if spec.Options != nil {
+		if err := spec.Options.Decode(&opts); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Pull == "" {
+		opts.Pull = def.Pull
+	}
+	if opts.Active == "" {
+		opts.Active = def.Active
+	}
+	in := &Input{id: spec.ID, pin: opts.Pin}
+	var err error
+	if err = validPin("pin", opts.Pin); err != nil {
+		return nil, err
+	}
+	if in.pull, err = parsePull(opts.Pull); err != nil {
+		return nil, err
+	}
+	if in.active, err = parseActive(opts.Active); err != nil {
+		return nil, err
+	}
+	if in.debounce, err = parseDur("debounce", opts.DebounceS, def.Debounce, time.Millisecond, 10*time.Second); err != nil {
+		return nil, err
+	}
+	if in.retry, err = parseDur("retry", opts.RetryS, 10*time.Second, 100*time.Millisecond, 10*time.Minute); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// Open implements gateway.Opener. The pin itself is opened in Run, so a pin
+// that is busy now becomes a fault that clears when it frees up.
+func (in *Input) Open(env gateway.Env) (gateway.Sensor, error) {
+	return &inputSensor{cfg: in, env: env}, nil
+}
+
+type inputSensor struct {
+	cfg *Input
+	env gateway.Env
+}
+
+// pollEvery bounds how long the driver blocks in WaitForEdge, so it notices
+// ctx being done and re-reads the level even if an edge was lost.
+const pollEvery = time.Second
+
+// Run implements gateway.Sensor.
+func (s *inputSensor) Run(ctx context.Context, out gateway.Emitter) error {
+	c := s.cfg
+	clock := s.env.Clock
+	var pin gpio.PinIn
+	for pin == nil {
+		p, err := s.open()
+		if err == nil {
+			pin = p
+			break
+		}
+		out.Status(gateway.Status{Health: gateway.HealthFault, Reason: err.Error(), Time: clock.Now()})
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-clock.After(c.retry):
+		}
+	}
+	out.Status(gateway.Status{Health: gateway.HealthOK, Time: clock.Now()})
+	deb := debouncer{hold: c.debounce}
+	for ctx.Err() == nil {
+		now := clock.Now()
+		level := pin.Read() == c.active
+		if v, changed := deb.observe(now, level); changed {
+			val := 0.0
+			if v {
+				val = 1
+			}
+			out.Reading(gateway.Reading{Quantity: gateway.QActive, Value: val, Time: now})
+		}
+		wait := pollEvery
+		if at, ok := deb.deadline(); ok {
+			wait = at.Sub(now)
+			if wait <= 0 {
+				continue
+			}
+		}
+		pin.WaitForEdge(wait)
+	}
+	return nil
+}
+
+func (s *inputSensor) open() (gpio.PinIn, error) {
+	c := s.cfg
+	p, err := s.env.HW.GPIO(c.pin)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", c.pin, err)
+	}
+	if err := p.In(c.pull, gpio.BothEdges); err != nil {
+		return nil, fmt.Errorf("set %s as input: %w", c.pin, err)
+	}
+	return p, nil
+}

@@ -1,0 +1,241 @@
+// Package daemon assembles a running safehubd from its config: the store,
+// the hardware, the drivers, the rules, the pipeline, the cloud link and the
+// local API. It owns every goroutine it starts and stops them in order on
+// shutdown: sensors first, then the pipeline (which commits what they
+// reported), then the link, then the store.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/safehub-iot/safehub/drivers/hostio"
+	"github.com/safehub-iot/safehub/firmware-sim/simhw"
+	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/gateway/config"
+	"github.com/safehub-iot/safehub/gateway/store"
+)
+
+// Version is the daemon's version, set by the build.
+var Version = "dev"
+
+// Options configures a Daemon. Only ConfigPath is required.
+type Options struct {
+	ConfigPath string
+	// Hardware overrides what the config's hardware field selects (tests and
+	// the simulator pass their own).
+	Hardware gateway.Hardware
+	Clock    gateway.Clock
+	Log      *slog.Logger
+	// Notify, if set, receives systemd notifications ("READY=1",
+	// "WATCHDOG=1", "STOPPING=1", "RELOADING=1").
+	Notify func(state string)
+}
+
+// Daemon is one running box.
+type Daemon struct {
+	opts  Options
+	cfg   *config.File
+	clock gateway.Clock
+	log   *slog.Logger
+	hw    gateway.Hardware
+	store *store.Store
+	pipe  *gateway.Pipeline
+
+	startErr error // a problem found at start-up, reported as an event once running
+
+	mu        sync.Mutex
+	sensorsWG sync.WaitGroup
+	stopSens  context.CancelFunc
+	sensorCtx context.Context
+	closers   []func() error
+	extras    []func(ctx context.Context) error // components run beside the pipeline
+}
+
+// New loads the config and opens the store and the hardware. Nothing runs
+// until Run.
+func New(ctx context.Context, opts Options) (*Daemon, error) {
+	cfg, err := config.Load(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{opts: opts, cfg: cfg, clock: opts.Clock, log: opts.Log}
+	if d.clock == nil {
+		d.clock = clockwork.NewRealClock()
+	}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	st, err := store.Open(ctx, cfg.Store.Path)
+	if errors.Is(err, store.ErrCorrupt) && st != nil {
+		d.log.Error("store was corrupt and has been replaced", "err", err)
+		d.startErr = err
+	} else if err != nil {
+		return nil, err
+	}
+	d.store = st
+	d.closers = append(d.closers, st.Close)
+	d.hw = opts.Hardware
+	if d.hw == nil {
+		switch cfg.Hardware {
+		case "sim":
+			d.hw = simhw.New(d.clock)
+		default:
+			h, err := hostio.New()
+			if err != nil {
+				st.Close()
+				return nil, err
+			}
+			d.hw = h
+			d.closers = append(d.closers, h.Close)
+		}
+	}
+	eval, err := d.buildEvaluator(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	d.pipe = gateway.NewPipeline(gateway.PipelineConfig{
+		Site:      cfg.Site.ID,
+		Store:     st,
+		Evaluator: eval,
+		Sensors:   cfg.SensorSpecs(),
+		Clock:     d.clock,
+		Log:       d.log,
+	})
+	return d, nil
+}
+
+// Config is the config in force.
+func (d *Daemon) Config() *config.File {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg
+}
+
+// Store is the box's database.
+func (d *Daemon) Store() *store.Store { return d.store }
+
+// Pipeline is the box's event loop.
+func (d *Daemon) Pipeline() *gateway.Pipeline { return d.pipe }
+
+// Hardware is what the drivers run on.
+func (d *Daemon) Hardware() gateway.Hardware { return d.hw }
+
+// Clock is the daemon's clock.
+func (d *Daemon) Clock() gateway.Clock { return d.clock }
+
+func (d *Daemon) notify(state string) {
+	if d.opts.Notify != nil {
+		d.opts.Notify(state)
+	}
+}
+
+// Run starts everything and blocks until ctx is done, then shuts down in
+// order. The returned error is the first component failure, if any.
+func (d *Daemon) Run(ctx context.Context) error {
+	pipeCtx, stopPipe := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPipe()
+	pipeDone := make(chan error, 1)
+	go func() { pipeDone <- d.pipe.Run(pipeCtx) }()
+
+	d.boxEvent(ctx, gateway.Info, "safehubd "+Version+" started")
+	if d.startErr != nil {
+		d.raiseBoxFault(ctx, "local database was corrupt and has been replaced: "+d.startErr.Error())
+	}
+	if err := d.openOutputs(d.cfg); err != nil {
+		d.log.Error("outputs", "err", err)
+	}
+	d.startSensors(d.cfg)
+
+	var wg sync.WaitGroup
+	extraCtx, stopExtras := context.WithCancel(context.WithoutCancel(ctx))
+	errc := make(chan error, len(d.extras)+1)
+	for _, run := range d.extras {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(extraCtx); err != nil {
+				errc <- err
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.housekeeping(extraCtx)
+	}()
+
+	d.notify("READY=1")
+	d.log.Info("safehubd running", "site", d.cfg.Site.ID, "sensors", len(d.cfg.Sensors), "version", Version)
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+		d.log.Error("component failed; shutting down", "err", runErr)
+	case err := <-pipeDone:
+		runErr = fmt.Errorf("pipeline stopped: %w", err)
+		pipeDone <- err
+	}
+	d.notify("STOPPING=1")
+	d.stopSensors()
+	stopPipe()
+	if err := <-pipeDone; err != nil && runErr == nil {
+		runErr = err
+	}
+	stopExtras()
+	wg.Wait()
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		if err := d.closers[i](); err != nil {
+			d.log.Error("close", "err", err)
+		}
+	}
+	d.log.Info("safehubd stopped")
+	return runErr
+}
+
+// raiseBoxFault commits a critical fault about the box itself.
+func (d *Daemon) raiseBoxFault(ctx context.Context, msg string) {
+	d.commit(ctx, &gateway.Event{Kind: gateway.SensorFault, Severity: gateway.Critical, Sensor: "box", Message: msg})
+}
+
+// boxEvent commits an info event about the box (started, reloaded).
+func (d *Daemon) boxEvent(ctx context.Context, sev gateway.Severity, msg string) {
+	d.commit(ctx, &gateway.Event{Kind: gateway.InfoEvent, Severity: sev, Sensor: "box", Message: msg})
+}
+
+func (d *Daemon) commit(ctx context.Context, ev *gateway.Event) {
+	err := d.pipe.Exec(ctx, func(time.Time, gateway.Evaluator) []gateway.Action {
+		return []gateway.Action{{Event: ev}}
+	})
+	if err != nil {
+		d.log.Error("commit box event", "err", err, "msg", ev.Message)
+	}
+}
+
+// housekeeping prunes the event log so an SD card never fills.
+func (d *Daemon) housekeeping(ctx context.Context) {
+	cfg := d.Config()
+	t := d.clock.NewTicker(cfg.Store.PruneEvery.D())
+	defer t.Stop()
+	for {
+		cfg := d.Config()
+		n, err := d.store.Prune(ctx, d.clock.Now(), time.Duration(cfg.Store.RetentionDays)*24*time.Hour, cfg.Store.MaxEvents)
+		if err != nil {
+			d.log.Error("prune event log", "err", err)
+		} else if n > 0 {
+			d.log.Info("pruned event log", "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+		}
+	}
+}

@@ -1,0 +1,252 @@
+package daemon_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/stretchr/testify/require"
+	"periph.io/x/conn/v3/gpio"
+
+	_ "github.com/safehub-iot/safehub/drivers/all"
+	"github.com/safehub-iot/safehub/firmware-sim/simhw"
+	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/gateway/daemon"
+)
+
+const homeConfig = `
+site: {id: test-home, timezone: Europe/Berlin}
+hardware: sim
+store: {path: %q}
+api: {socket: %q}
+sensors:
+  - {id: button, kind: call_button, driver: gpio, room: bedroom, options: {pin: GPIO17}}
+  - {id: door, kind: door, driver: gpio, room: hall, options: {pin: GPIO22}}
+  - {id: smoke, kind: smoke, driver: gpio, room: kitchen, options: {pin: GPIO27}}
+outputs:
+  - {id: siren, kind: siren, driver: gpio, options: {pin: GPIO5}}
+  - {id: led-help, kind: led_help_coming, driver: gpio, options: {pin: GPIO13}}
+`
+
+type home struct {
+	d     *daemon.Daemon
+	hw    *simhw.Hardware
+	clock *clockwork.FakeClock
+	stop  func()
+}
+
+// startHome runs a daemon on simulated pins with a fake clock. prepare may
+// break pins before the drivers open them.
+func startHome(tb testing.TB, prepare func(*simhw.Hardware)) *home {
+	tb.Helper()
+	dir := tb.TempDir()
+	cfgPath := filepath.Join(dir, "safehub.yaml")
+	cfg := fmt.Sprintf(homeConfig, filepath.Join(dir, "box.db"), filepath.Join(dir, "api.sock"))
+	require.NoError(tb, os.WriteFile(cfgPath, []byte(cfg), 0o600))
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
+	hw := simhw.New(clock)
+	if prepare != nil {
+		prepare(hw)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d, err := daemon.New(ctx, daemon.Options{ConfigPath: cfgPath, Hardware: hw, Clock: clock})
+	require.NoError(tb, err)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	h := &home{d: d, hw: hw, clock: clock}
+	h.stop = func() {
+		cancel()
+		// Drivers block in WaitForEdge on the fake clock: keep time moving
+		// until they notice the cancellation.
+		for {
+			select {
+			case err := <-done:
+				require.NoError(tb, err)
+				return
+			case <-time.After(time.Millisecond):
+				clock.Advance(time.Second)
+			}
+		}
+	}
+	tb.Cleanup(func() {
+		if ctx.Err() == nil {
+			h.stop()
+		}
+	})
+	return h
+}
+
+// waitHealth waits for the drivers to have opened their pins (and settles
+// their initial levels).
+func (h *home) waitHealth(tb testing.TB, want map[string]gateway.Health) {
+	tb.Helper()
+	require.Eventually(tb, func() bool {
+		h.clock.Advance(100 * time.Millisecond)
+		got := map[string]gateway.Health{}
+		for _, s := range h.d.Pipeline().Health() {
+			if s.Health == gateway.HealthOK && s.LastSeen.IsZero() {
+				continue // opened, initial level not settled yet
+			}
+			got[s.ID] = s.Health
+		}
+		for id, w := range want {
+			if got[id] != w {
+				return false
+			}
+		}
+		return true
+	}, 5*time.Second, 5*time.Millisecond)
+}
+
+// events returns the committed events of the given kinds, in order.
+func (h *home) events(tb testing.TB, kinds ...gateway.Kind) []gateway.Event {
+	tb.Helper()
+	all, err := h.d.Store().Events(context.Background(), 0, 10000)
+	require.NoError(tb, err)
+	var out []gateway.Event
+	for _, ev := range all {
+		for _, k := range kinds {
+			if ev.Kind == k {
+				out = append(out, ev)
+			}
+		}
+	}
+	return out
+}
+
+// settle advances the fake clock until cond holds.
+func (h *home) settle(tb testing.TB, cond func() bool) {
+	tb.Helper()
+	require.Eventually(tb, func() bool {
+		h.clock.Advance(10 * time.Millisecond)
+		return cond()
+	}, 5*time.Second, time.Millisecond)
+}
+
+var allOK = map[string]gateway.Health{"button": gateway.HealthOK, "door": gateway.HealthOK, "smoke": gateway.HealthOK}
+
+func TestBouncingPressGivesOneAlarm(t *testing.T) {
+	h := startHome(t, nil)
+	h.waitHealth(t, allOK)
+	// Ten edges within 20 ms, ending pressed (the button is active low).
+	for i := 0; i < 10; i++ {
+		level := gpio.Low
+		if i%2 == 1 {
+			level = gpio.High
+		}
+		h.hw.Pins.Set("GPIO17", level)
+		h.clock.Advance(2 * time.Millisecond)
+	}
+	h.hw.Pins.Set("GPIO17", gpio.Low)
+	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
+	// Released, pressed again while the alarm is active: still one alarm.
+	h.hw.Pins.Set("GPIO17", gpio.High)
+	h.clock.Advance(time.Second)
+	h.hw.Pins.Set("GPIO17", gpio.Low)
+	h.clock.Advance(time.Second)
+	h.hw.Pins.Set("GPIO17", gpio.High)
+	h.settle(t, func() bool {
+		for _, s := range h.d.Pipeline().Health() {
+			if s.ID == "button" && s.Last[gateway.QActive] == 0 {
+				return true
+			}
+		}
+		return false
+	})
+	alarms := h.events(t, gateway.AlarmRaised)
+	require.Len(t, alarms, 1)
+	a := alarms[0]
+	require.Equal(t, "button", a.Sensor)
+	require.Equal(t, gateway.Critical, a.Severity)
+	require.Equal(t, "bedroom", a.Room)
+	require.Equal(t, "call_button", a.SensorKind)
+	require.Equal(t, a.ID, a.AlarmID)
+}
+
+func TestFlickerShorterThanDebounceRaisesNothing(t *testing.T) {
+	h := startHome(t, nil)
+	h.waitHealth(t, allOK)
+	h.hw.Pins.Set("GPIO17", gpio.Low)
+	h.clock.Advance(10 * time.Millisecond) // debounce is 30 ms
+	h.hw.Pins.Set("GPIO17", gpio.High)
+	h.settle(t, func() bool { return h.hw.Pins.Pin("GPIO17").Read() == gpio.High })
+	for i := 0; i < 20; i++ {
+		h.clock.Advance(50 * time.Millisecond)
+	}
+	require.Empty(t, h.events(t, gateway.AlarmRaised))
+}
+
+func TestDoorOpenedAndClosedGivesTwoEvents(t *testing.T) {
+	h := startHome(t, func(hw *simhw.Hardware) { hw.Pins.Set("GPIO22", gpio.Low) }) // shut
+	h.waitHealth(t, allOK)
+	h.hw.Pins.Set("GPIO22", gpio.High) // reed contact opens
+	h.settle(t, func() bool { return len(h.events(t, gateway.StateChange)) == 1 })
+	h.hw.Pins.Set("GPIO22", gpio.Low)
+	h.settle(t, func() bool { return len(h.events(t, gateway.StateChange)) == 2 })
+	evs := h.events(t, gateway.StateChange)
+	require.Equal(t, "door opened", evs[0].Message)
+	require.Equal(t, "door closed", evs[1].Message)
+	require.Less(t, evs[0].Seq, evs[1].Seq)
+	for i := 0; i < 10; i++ {
+		h.clock.Advance(time.Second)
+	}
+	require.Len(t, h.events(t, gateway.StateChange), 2)
+}
+
+func TestFailingPinIsOneFaultAndOthersGoOn(t *testing.T) {
+	h := startHome(t, func(hw *simhw.Hardware) { hw.Pins.Break("GPIO27", nil) })
+	h.waitHealth(t, map[string]gateway.Health{"button": gateway.HealthOK, "door": gateway.HealthOK, "smoke": gateway.HealthFault})
+	// The driver retries every 10 s; a minute of retries is still one fault.
+	for i := 0; i < 6; i++ {
+		h.clock.Advance(10 * time.Second)
+	}
+	h.hw.Pins.Set("GPIO17", gpio.Low)
+	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
+	faults := h.events(t, gateway.SensorFault)
+	require.Len(t, faults, 1)
+	require.Equal(t, "smoke", faults[0].Sensor)
+	require.Contains(t, faults[0].Message, "GPIO27")
+	h.hw.Pins.Repair("GPIO27")
+	h.settle(t, func() bool { return len(h.events(t, gateway.SensorRestored)) == 1 })
+	require.Len(t, h.events(t, gateway.SensorFault), 1)
+}
+
+func TestSmokeLatchesAndSoundsSiren(t *testing.T) {
+	h := startHome(t, nil)
+	h.waitHealth(t, allOK)
+	h.hw.Pins.Set("GPIO27", gpio.Low) // detector relay closes
+	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
+	require.Equal(t, gpio.High, h.hw.Pins.Level("GPIO5"), "siren on")
+	h.hw.Pins.Set("GPIO27", gpio.High)
+	h.hw.Pins.Set("GPIO27", gpio.Low)
+	for i := 0; i < 10; i++ {
+		h.clock.Advance(time.Second)
+	}
+	require.Len(t, h.events(t, gateway.AlarmRaised), 1, "latched: one alarm until reset")
+}
+
+func TestAcknowledgeLightsHelpComing(t *testing.T) {
+	h := startHome(t, nil)
+	h.waitHealth(t, allOK)
+	h.hw.Pins.Set("GPIO17", gpio.Low)
+	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
+	require.Equal(t, gpio.Low, h.hw.Pins.Level("GPIO13"))
+	alarm := h.events(t, gateway.AlarmRaised)[0]
+	require.NoError(t, h.d.Pipeline().Acknowledge(context.Background(), alarm.ID))
+	require.Equal(t, gpio.High, h.hw.Pins.Level("GPIO13"))
+}
+
+func TestActiveAlarmSurvivesRestart(t *testing.T) {
+	h := startHome(t, nil)
+	h.waitHealth(t, allOK)
+	h.hw.Pins.Set("GPIO27", gpio.Low)
+	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
+	active, err := h.d.Pipeline().ActiveAlarms(context.Background())
+	require.NoError(t, err)
+	require.Len(t, active, 1)
+	h.stop()
+}
