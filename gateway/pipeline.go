@@ -35,6 +35,10 @@ type PipelineConfig struct {
 	Sensors   []SensorSpec
 	Clock     Clock
 	Log       *slog.Logger
+	// ClockUnsure, if set, reports whether the system clock is not yet
+	// synchronized (a Pi has no RTC: after a power cut the time is wrong
+	// until NTP syncs); events committed meanwhile are marked clock_unsure.
+	ClockUnsure func() bool
 }
 
 // Pipeline is the box's single event loop: sensors report into it, the
@@ -42,6 +46,7 @@ type PipelineConfig struct {
 // before subscribers (cloud link, local API) and outputs hear of it.
 type Pipeline struct {
 	site    string
+	unsure  func() bool
 	store   EventStore
 	clock   Clock
 	log     *slog.Logger
@@ -88,6 +93,7 @@ type SensorHealth struct {
 func NewPipeline(cfg PipelineConfig) *Pipeline {
 	p := &Pipeline{
 		site:    cfg.Site,
+		unsure:  cfg.ClockUnsure,
 		store:   cfg.Store,
 		clock:   cfg.Clock,
 		log:     cfg.Log,
@@ -251,6 +257,10 @@ func (p *Pipeline) SetEvaluator(ctx context.Context, eval Evaluator) error {
 		return nil
 	})
 }
+
+// SwapEvaluator replaces the rules from inside an Exec function (which runs
+// on the loop); elsewhere use SetEvaluator.
+func (p *Pipeline) SwapEvaluator(eval Evaluator) { p.eval = eval }
 
 // ActiveAlarms returns the ids of the alarms currently active, by key. It
 // runs on the loop.
@@ -499,6 +509,9 @@ func (p *Pipeline) complete(now time.Time, ev *Event, activeChanged *bool) bool 
 	}
 	if p.testMode.Load() {
 		ev.Test = true
+	}
+	if p.unsure != nil && p.unsure() {
+		ev.ClockUnsure = true
 	}
 	if ev.Severity == "" {
 		ev.Severity = Info

@@ -54,7 +54,9 @@ func TestMistakes(t *testing.T) {
 		{name: "missing site id", edit: func(s string) string { return strings.Replace(s, "  id: flat-1\n", "", 1) }, want: "line 2: site.id: required", wantErr: true},
 		{name: "bad timezone", edit: func(s string) string { return strings.Replace(s, "Europe/Berlin", "Mars/Olympus", 1) }, want: "line 3: site.timezone: \"Mars/Olympus\" is not an IANA timezone", wantErr: true},
 		{name: "unknown top-level field", edit: func(s string) string { return s + "sirens: 2\n" }, want: "line 11: sirens: unknown field", wantErr: true},
-		{name: "wrong type", edit: func(s string) string { return strings.Replace(s, "path: /tmp/x.db", "path: /tmp/x.db\n  max_events: lots", 1) }, want: "line 6: expected a whole number, got text \"lots\"", wantErr: true},
+		{name: "wrong type", edit: func(s string) string {
+			return strings.Replace(s, "path: /tmp/x.db", "path: /tmp/x.db\n  max_events: lots", 1)
+		}, want: "line 6: expected a whole number, got text \"lots\"", wantErr: true},
 		{name: "bad duration", edit: func(s string) string { return s + "cloud:\n  brokers: [tcp://127.0.0.1:1883]\n  keepalive: soon\n" }, want: "line 13: expected a duration", wantErr: true},
 		{name: "keepalive out of range", edit: func(s string) string { return s + "cloud:\n  brokers: [tcp://127.0.0.1:1883]\n  keepalive: 1s\n" }, want: "line 13: cloud.keepalive: 1s is out of range", wantErr: true},
 		{name: "bad broker url", edit: func(s string) string { return s + "cloud:\n  brokers: [\"http://x:1\"]\n" }, want: "cloud.brokers[0]: \"http://x:1\": unsupported scheme", wantErr: true},

@@ -28,7 +28,7 @@ func (d *Daemon) Reload(ctx context.Context) error {
 	if err := d.pipe.SetSensors(ctx, cfg.SensorSpecs()); err != nil {
 		return err
 	}
-	if err := d.pipe.SetEvaluator(ctx, eval); err != nil {
+	if err := d.installEvaluator(ctx, eval); err != nil {
 		return err
 	}
 	old := d.Config()
