@@ -13,6 +13,7 @@ import (
 	"periph.io/x/conn/v3/i2c"
 
 	"github.com/safehub-iot/safehub/firmware-sim/gpiosim"
+	"github.com/safehub-iot/safehub/firmware-sim/i2csim"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -21,38 +22,52 @@ type Hardware struct {
 	Pins *gpiosim.Bank
 
 	mu    sync.Mutex
-	buses map[string]i2c.Bus
+	buses map[string]*i2csim.Bus
+	ports map[string]string // port name in config -> pty path
 }
 
 // New returns simulated hardware whose pins run on clock.
 func New(clock gateway.Clock) *Hardware {
-	return &Hardware{Pins: gpiosim.NewBank(clock), buses: map[string]i2c.Bus{}}
+	return &Hardware{Pins: gpiosim.NewBank(clock), buses: map[string]*i2csim.Bus{}, ports: map[string]string{}}
 }
 
 // GPIO implements gateway.Hardware.
 func (h *Hardware) GPIO(name string) (gpio.PinIO, error) { return h.Pins.Open(name) }
 
-// AttachI2C makes a simulated bus available under name.
-func (h *Hardware) AttachI2C(name string, bus i2c.Bus) {
+// Bus returns the simulated I2C bus of that name, creating it empty: attach
+// chips to it (i2csim.NewADS1115, NewBME280) at their addresses. A driver
+// talking to an address with no chip sees a NACK, as on a real bus.
+func (h *Hardware) Bus(name string) *i2csim.Bus {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.buses[name] = bus
+	b, ok := h.buses[name]
+	if !ok {
+		b = i2csim.NewBus(name)
+		h.buses[name] = b
+	}
+	return b
 }
 
 // I2C implements gateway.Hardware.
-func (h *Hardware) I2C(name string) (i2c.Bus, error) {
+func (h *Hardware) I2C(name string) (i2c.Bus, error) { return h.Bus(name), nil }
+
+// MapSerial makes a config's port name (e.g. /dev/ttyUSB0) open the given
+// pseudo-terminal, where a firmware-sim serial device is listening.
+func (h *Hardware) MapSerial(port, ptyPath string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if b, ok := h.buses[name]; ok {
-		return b, nil
-	}
-	return nil, fmt.Errorf("simhw: no simulated I2C bus %q", name)
+	h.ports[port] = ptyPath
 }
 
 // Serial implements gateway.Hardware: simulated serial devices live on real
 // pseudo-terminals, so the port is opened by path like a real one (the baud
 // rate means nothing on a pty).
 func (h *Hardware) Serial(path string, _ int) (io.ReadWriteCloser, error) {
+	h.mu.Lock()
+	if p, ok := h.ports[path]; ok {
+		path = p
+	}
+	h.mu.Unlock()
 	f, err := os.OpenFile(path, os.O_RDWR|syscallNoCTTY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("simhw: open serial %s: %w", path, err)
