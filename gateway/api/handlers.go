@@ -259,8 +259,11 @@ func (s *Server) validateRules(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
-	err := s.cfg.Backend.Reload.Reload(r.Context())
-	s.validation(w, "", "config reloaded", err)
+	note, err := s.cfg.Backend.Reload.Reload(r.Context())
+	if note == "" {
+		note = "config reloaded"
+	}
+	s.validation(w, "", note, err)
 }
 
 func (s *Server) validation(w http.ResponseWriter, file, ok string, err error) {

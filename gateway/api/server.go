@@ -59,7 +59,9 @@ type Reloader interface {
 	// ValidateRules checks rules file content (nil: the configured file)
 	// against the sensors of the config in force.
 	ValidateRules(ctx context.Context, content []byte) (file string, err error)
-	Reload(ctx context.Context) error
+	// Reload applies the config file on disk; note, when not empty, is
+	// what the technician should know (a change that needs a restart).
+	Reload(ctx context.Context) (note string, err error)
 }
 
 var (

@@ -15,11 +15,11 @@ const (
 
 // Status is the box's condition for `safehubctl status`.
 type Status struct {
-	Site     string    `json:"site"`
-	Version  string    `json:"version"`
-	Started  time.Time `json:"started"`
-	UptimeS  float64   `json:"uptime_s"`
-	TestMode bool      `json:"test_mode"`
+	Site     string     `json:"site"`
+	Version  string     `json:"version"`
+	Started  time.Time  `json:"started"`
+	UptimeS  float64    `json:"uptime_s"`
+	TestMode bool       `json:"test_mode"`
 	Link     LinkStatus `json:"link"`
 	// Sensors are sorted by id.
 	Sensors []gateway.SensorHealth `json:"sensors"`

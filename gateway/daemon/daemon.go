@@ -109,6 +109,7 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		Clock:     d.clock,
 		Log:       d.log,
 	})
+	d.extras = append(d.extras, d.serveAPI) // the local API (api.go)
 	return d, nil
 }
 
