@@ -1,0 +1,136 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Doc is a config file's YAML document, edited in place so that comments
+// and the order of fields survive (provisioning and pairing use it). Check
+// the result with Parse and Validate before saving it.
+type Doc struct {
+	root yaml.Node
+}
+
+// ParseDoc reads a config file's text; empty text gives an empty mapping.
+func ParseDoc(data []byte) (*Doc, error) {
+	d := &Doc{}
+	if len(bytes.TrimSpace(data)) == 0 {
+		d.root = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}}
+		return d, nil
+	}
+	if err := yaml.Unmarshal(data, &d.root); err != nil {
+		return nil, Errors{syntaxError(err)}
+	}
+	if len(d.root.Content) == 0 || d.root.Content[0].Kind != yaml.MappingNode {
+		return nil, Errors{{Msg: "expected a mapping at the top of the file"}}
+	}
+	return d, nil
+}
+
+// Set sets the field at a dotted path ("cloud.tls.ca") to value, creating
+// the mappings on the way.
+func (d *Doc) Set(path string, value any) error {
+	var vn yaml.Node
+	if err := vn.Encode(value); err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	n := d.root.Content[0]
+	keys := strings.Split(path, ".")
+	for i, k := range keys {
+		if n.Kind != yaml.MappingNode {
+			return fmt.Errorf("config: %s: %s is not a mapping", path, strings.Join(keys[:i], "."))
+		}
+		var next *yaml.Node
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			if n.Content[j].Value == k {
+				next = n.Content[j+1]
+				break
+			}
+		}
+		last := i == len(keys)-1
+		if next == nil {
+			next = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			if last {
+				next = &vn
+			}
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, next)
+		} else if last {
+			vn.HeadComment, vn.LineComment = next.HeadComment, next.LineComment
+			*next = vn
+		}
+		n = next
+	}
+	return nil
+}
+
+// AppendSensor adds a sensor (id, kind, driver, room, options) at the end
+// of the sensors list.
+func (d *Doc) AppendSensor(s map[string]any) error {
+	var vn yaml.Node
+	if err := vn.Encode(s); err != nil {
+		return fmt.Errorf("config: sensor: %w", err)
+	}
+	root := d.root.Content[0]
+	for j := 0; j+1 < len(root.Content); j += 2 {
+		if root.Content[j].Value == "sensors" {
+			seq := root.Content[j+1]
+			if seq.Kind == yaml.ScalarNode && seq.Tag == "!!null" {
+				*seq = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+			}
+			if seq.Kind != yaml.SequenceNode {
+				return fmt.Errorf("config: sensors is not a list")
+			}
+			seq.Content = append(seq.Content, &vn)
+			return nil
+		}
+	}
+	return d.Set("sensors", []map[string]any{s})
+}
+
+// Bytes encodes the document.
+func (d *Doc) Bytes() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&d.root); err != nil {
+		return nil, fmt.Errorf("config: encode: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("config: encode: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteFileAtomic writes data to a temporary file beside path with mode,
+// fsyncs it and renames it over path, so a power cut leaves the old file
+// or the new one, never half of one.
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	for _, step := range []func() error{
+		func() error { return tmp.Chmod(mode) },
+		func() error { _, err := tmp.Write(data); return err },
+		tmp.Sync,
+	} {
+		if err := step(); err != nil {
+			tmp.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
