@@ -1,0 +1,204 @@
+package gsm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/safehub-iot/safehub/gateway"
+)
+
+// Link is the cloud link as the fallback sees it.
+type Link interface {
+	// DownSince returns when the link went down, and false while it is up.
+	DownSince() (time.Time, bool)
+}
+
+// Alarms lists raised alarms the center has not acknowledged, oldest first
+// (gateway/store.Store has this method).
+type Alarms interface {
+	Unacked(ctx context.Context) ([]gateway.Event, error)
+}
+
+// Sender sends one text message; *Modem is one.
+type Sender interface {
+	SendSMS(ctx context.Context, number, text string) error
+}
+
+// Checker reports the modem's SIM, network and signal; *Modem is one.
+type Checker interface {
+	Check(ctx context.Context) (Health, error)
+}
+
+// Fallback texts unacknowledged alarms when the cloud link has been down
+// longer than Config.LinkDownAfter: one SMS per alarm to each number. A
+// failed send is tried again at the next check; what has been sent is
+// remembered for as long as the process runs.
+type Fallback struct {
+	Config Config
+	Modem  interface {
+		Sender
+		Checker
+	}
+	Link   Link
+	Alarms Alarms
+	Clock  gateway.Clock
+	// Status receives the modem's health changes (no SIM, not registered,
+	// weak signal, not answering) as the sensor "gsm". Optional.
+	Status func(gateway.Status)
+	// Location is the time zone of times in the text; nil means Local.
+	Location *time.Location
+	Log      *slog.Logger
+
+	sent   map[string]map[string]bool // alarm ID -> numbers texted
+	inited bool
+	health gateway.Health
+	reason string
+}
+
+// Run checks every CheckEvery until ctx is done, and the modem's health
+// every HealthEvery. It returns nil when ctx is done, or an error if the
+// fallback is not set up.
+func (f *Fallback) Run(ctx context.Context) error {
+	if f.Modem == nil || f.Link == nil || f.Alarms == nil || f.Clock == nil {
+		return errors.New("gsm fallback: Modem, Link, Alarms and Clock are required")
+	}
+	if err := f.Config.Validate(); err != nil {
+		return fmt.Errorf("gsm fallback: %w", err)
+	}
+	if f.Log == nil {
+		f.Log = slog.Default()
+	}
+	f.sent = map[string]map[string]bool{}
+	f.checkHealth(ctx)
+	tick := f.Clock.NewTicker(f.Config.CheckEvery)
+	defer tick.Stop()
+	nextHealth := f.Clock.Now().Add(f.Config.HealthEvery)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-tick.Chan():
+			f.check(ctx)
+			if !now.Before(nextHealth) {
+				f.checkHealth(ctx)
+				nextHealth = now.Add(f.Config.HealthEvery)
+			}
+		}
+	}
+}
+
+// check sends what is due.
+func (f *Fallback) check(ctx context.Context) {
+	since, down := f.Link.DownSince()
+	if !down || f.Clock.Since(since) < f.Config.LinkDownAfter {
+		return
+	}
+	alarms, err := f.Alarms.Unacked(ctx)
+	if err != nil {
+		f.Log.Error("gsm fallback: list unacknowledged alarms", "err", err)
+		return
+	}
+	live := map[string]bool{}
+	for _, ev := range alarms {
+		if ev.Kind != gateway.AlarmRaised {
+			continue
+		}
+		live[ev.ID] = true
+		done := f.sent[ev.ID]
+		if done == nil {
+			done = map[string]bool{}
+			f.sent[ev.ID] = done
+		}
+		text := Text(f.Config.Site, ev, f.Location)
+		for _, n := range f.Config.Numbers {
+			if done[n] {
+				continue
+			}
+			if err := f.Modem.SendSMS(ctx, n, text); err != nil {
+				f.Log.Error("gsm fallback: sms failed, will retry", "number", n, "seq", ev.Seq, "err", err)
+				continue
+			}
+			done[n] = true
+			f.Log.Info("gsm fallback: alarm sent by sms", "number", n, "seq", ev.Seq, "alarm", ev.ID)
+		}
+	}
+	for id := range f.sent {
+		if !live[id] {
+			delete(f.sent, id) // acknowledged meanwhile
+		}
+	}
+}
+
+// Text is the SMS for an alarm: site, what, where, when and sequence
+// number, e.g. "SafeHub ALARM Rosenweg 5: fall - radar1, bedroom -
+// 2026-11-23 10:35:12 CET - seq 42. Fall detected".
+func Text(site string, ev gateway.Event, loc *time.Location) string {
+	if loc == nil {
+		loc = time.Local
+	}
+	what := ev.SensorKind
+	if what == "" {
+		what = ev.Rule
+	}
+	if what == "" {
+		what = "alarm"
+	}
+	where := ev.Sensor
+	if ev.Room != "" {
+		where += ", " + ev.Room
+	}
+	var b strings.Builder
+	b.WriteString("SafeHub ALARM ")
+	if ev.Test {
+		b.WriteString("(TEST) ")
+	}
+	fmt.Fprintf(&b, "%s: %s - %s - %s - seq %d", site, what, where, ev.Time.In(loc).Format("2006-01-02 15:04:05 MST"), ev.Seq)
+	if ev.Message != "" {
+		b.WriteString(". " + ev.Message)
+	}
+	return b.String()
+}
+
+// checkHealth reports the modem's health when it changes.
+// A modem with an Init method (*Modem) is initialized first, until that
+// succeeds once.
+func (f *Fallback) checkHealth(ctx context.Context) {
+	var h Health
+	var err error
+	if i, ok := f.Modem.(interface{ Init(context.Context) error }); ok && !f.inited {
+		err = i.Init(ctx)
+		f.inited = err == nil
+	}
+	if err == nil {
+		h, err = f.Modem.Check(ctx)
+	}
+	health, reason := gateway.HealthOK, ""
+	switch {
+	case errors.Is(err, ErrNoSIM):
+		health, reason = gateway.HealthFault, "gsm: no SIM card"
+	case errors.Is(err, ErrTimeout):
+		health, reason = gateway.HealthFault, "gsm: modem not answering"
+	case err != nil:
+		health, reason = gateway.HealthFault, "gsm: "+err.Error()
+	case h.SIM != "READY":
+		health, reason = gateway.HealthFault, "gsm: SIM not ready: "+h.SIM
+	case !h.Registered:
+		health, reason = gateway.HealthFault, fmt.Sprintf("gsm: not registered on a network (+CREG stat %d)", h.Stat)
+	case h.RSSI == 99 || h.RSSI < f.Config.MinSignal:
+		health, reason = gateway.HealthFault, fmt.Sprintf("gsm: weak signal (rssi %d, want at least %d)", h.RSSI, f.Config.MinSignal)
+	}
+	if health == f.health && reason == f.reason {
+		return
+	}
+	f.health, f.reason = health, reason
+	if health == gateway.HealthFault {
+		f.Log.Warn("gsm modem fault", "reason", reason)
+	}
+	if f.Status != nil {
+		f.Status(gateway.Status{Sensor: "gsm", Health: health, Reason: reason, Time: f.Clock.Now()})
+	}
+}
