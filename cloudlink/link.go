@@ -1,0 +1,302 @@
+// Package cloudlink carries a SafeHub box's events to the community center
+// over MQTT and the center's commands back, keeping the promise that an
+// alarm raised in a home reaches the center and shows there exactly once,
+// whatever happens to the network, the broker or the box.
+//
+// The outbox is the box's SQLite events table: the pipeline commits an event
+// before anyone hears of it, the link publishes from the table with QoS 1 and
+// marks the event published only on the broker's PUBACK, and keeps raised
+// alarms tracked until the center acknowledges them by id, sending them
+// again until it does. paho's own stores and tokens are never the record:
+// each connection gets a fresh client, and after any loss the link starts
+// again from the table. Copies carry the same event id, so the center drops
+// them. The wire format is in cloudlink/protocol and docs/protocol.md.
+//
+// Use: New(cfg, deps) then Run(ctx), which returns after its goroutines have
+// stopped; State and DownSince report the link's condition.
+package cloudlink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/safehub-iot/safehub/cloudlink/protocol"
+)
+
+// Link is the box's connection to the center.
+type Link struct {
+	cfg       Config
+	deps      Deps
+	clock     clockwork.Clock
+	log       *slog.Logger
+	secrets   secrets
+	newClient newClientFunc
+	topics    topics
+	started   time.Time
+
+	cmds      chan []byte
+	cur       atomic.Pointer[conn] // the live connection, nil while down
+	heartbeat atomic.Int64         // interval in ns; set_heartbeat changes it
+	hbReset   chan struct{}
+	replies   *replyCache
+
+	mu    sync.Mutex
+	state State
+}
+
+type topics struct {
+	alarm, event, heartbeat, status, cmd, reply string
+}
+
+// conn is one connection: a fresh paho client and its loss signal.
+type conn struct {
+	c      mqttClient
+	broker string
+	lost   chan struct{}
+}
+
+// State is the link's condition, for status reports and the local API.
+type State struct {
+	Connected bool
+	// Broker is the URL connected to (or last tried).
+	Broker string
+	// Since is when the link came up, or went down.
+	Since         time.Time
+	LastHeartbeat time.Time
+	// OutboxDepth counts events waiting for the broker; OldestUnsent is
+	// the time of the oldest of them.
+	OutboxDepth  int
+	OldestUnsent time.Time
+}
+
+// New checks cfg, reads the TLS and password files, and builds a link.
+func New(cfg Config, deps Deps) (*Link, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Store == nil {
+		return nil, errors.New("cloudlink: no store")
+	}
+	if deps.Clock == nil {
+		deps.Clock = clockwork.NewRealClock()
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
+	sec, err := loadSecrets(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cloudlink: %w", err)
+	}
+	l := &Link{
+		cfg: cfg, deps: deps, clock: deps.Clock, log: deps.Log.With("component", "cloudlink"),
+		secrets: sec, newClient: newPahoClient,
+		cmds: make(chan []byte, 64), hbReset: make(chan struct{}, 1),
+	}
+	for _, t := range []struct {
+		dst *string
+		ch  protocol.Channel
+	}{{&l.topics.alarm, protocol.Alarm}, {&l.topics.event, protocol.Event}, {&l.topics.heartbeat, protocol.Heartbeat},
+		{&l.topics.status, protocol.Status}, {&l.topics.cmd, protocol.Cmd}, {&l.topics.reply, protocol.Reply}} {
+		if *t.dst, err = protocol.Topic(cfg.Site, t.ch); err != nil {
+			return nil, fmt.Errorf("cloudlink: %w", err)
+		}
+	}
+	l.heartbeat.Store(int64(cfg.Heartbeat))
+	l.started = l.clock.Now()
+	l.state.Since = l.started
+	return l, nil
+}
+
+// Run connects and keeps the link up until ctx is done, then publishes the
+// offline status, disconnects, and returns nil once every goroutine it
+// started has stopped. It returns an error only if the store fails on
+// start-up.
+func (l *Link) Run(ctx context.Context) error {
+	var err error
+	if l.replies, err = loadReplies(ctx, l.deps.Store); err != nil {
+		return fmt.Errorf("cloudlink: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		l.commandLoop(ctx)
+	}()
+	l.connectLoop(ctx)
+	cancel()
+	wg.Wait()
+	return nil
+}
+
+func (l *Link) connectLoop(ctx context.Context) {
+	idx, failures := 0, 0
+	for ctx.Err() == nil {
+		broker := l.cfg.Brokers[idx%len(l.cfg.Brokers)]
+		cn, err := l.dial(ctx, broker)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			idx++ // the next broker in turn
+			d := l.backoff(failures)
+			l.log.Warn("connect failed", "broker", broker, "err", err, "retry_in", d.Round(time.Millisecond))
+			l.idle(ctx, d)
+			continue
+		}
+		failures = 0
+		l.setUp(broker)
+		l.log.Info("connected", "broker", broker)
+		l.cur.Store(cn)
+		err = l.session(ctx, cn)
+		l.cur.Store(nil)
+		l.setDown()
+		if ctx.Err() != nil {
+			l.goodbye(cn)
+			return
+		}
+		cn.c.Disconnect(0)
+		l.log.Warn("connection lost", "broker", broker, "err", err)
+		failures = 1
+		l.idle(ctx, l.backoff(failures))
+	}
+}
+
+// backoff is the wait after the n-th failure in a row: doubling from
+// MinBackoff, capped at MaxBackoff, with jitter in [d/2, d].
+func (l *Link) backoff(n int) time.Duration {
+	d := l.cfg.MinBackoff
+	for i := 1; i < n && d < l.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, l.cfg.MaxBackoff)
+	return d/2 + rand.N(d/2+1)
+}
+
+// idle waits d while the link is down, still bounding the outbox.
+func (l *Link) idle(ctx context.Context, d time.Duration) {
+	t := l.clock.NewTimer(d)
+	defer t.Stop()
+	poll := l.clock.NewTicker(l.cfg.Poll)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+			return
+		case <-poll.Chan():
+			l.bound(ctx)
+		case _, ok := <-l.deps.Wake:
+			if !ok {
+				l.deps.Wake = nil
+			}
+		}
+	}
+}
+
+// dial connects to one broker with a fresh client, subscribes to commands
+// and publishes the retained online status.
+func (l *Link) dial(ctx context.Context, broker string) (*conn, error) {
+	now := l.clock.Now()
+	will, err := protocol.Encode(&protocol.StatusMsg{Site: l.cfg.Site, State: protocol.Offline, Time: now.UTC(), Version: l.cfg.Version, Reason: "connection_lost"})
+	if err != nil {
+		return nil, err
+	}
+	cn := &conn{broker: broker, lost: make(chan struct{})}
+	var once sync.Once
+	onLost := func() { once.Do(func() { close(cn.lost) }) }
+	cn.c = l.newClient(l.clientOptions(broker, will, onLost, l.onCmd))
+	tok := cn.c.Connect()
+	select {
+	case <-tok.Done():
+	case <-ctx.Done():
+		go cn.c.Disconnect(0)
+		return nil, ctx.Err()
+	}
+	if err := tok.Error(); err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if err := waitToken(cn.c.Subscribe(l.topics.cmd, 1, l.onCmd), l.cfg.ConnectTimeout); err != nil {
+		cn.c.Disconnect(0)
+		return nil, fmt.Errorf("subscribe %s: %w", l.topics.cmd, err)
+	}
+	online, err := protocol.Encode(&protocol.StatusMsg{Site: l.cfg.Site, State: protocol.Online, Time: now.UTC(), Version: l.cfg.Version})
+	if err != nil {
+		return nil, err
+	}
+	if err := waitToken(cn.c.Publish(l.topics.status, 1, true, online), l.cfg.ConnectTimeout); err != nil {
+		cn.c.Disconnect(0)
+		return nil, fmt.Errorf("publish online status: %w", err)
+	}
+	return cn, nil
+}
+
+// onCmd runs on paho's goroutine: it only queues, never blocks. A command
+// dropped here is not lost for good: the center repeats it with its id.
+func (l *Link) onCmd(_ paho.Client, m paho.Message) {
+	select {
+	case l.cmds <- m.Payload():
+	default:
+		l.log.Warn("command queue full; command dropped", "topic", m.Topic())
+	}
+}
+
+// goodbye publishes the offline status on a clean stop and disconnects.
+func (l *Link) goodbye(cn *conn) {
+	off, err := protocol.Encode(&protocol.StatusMsg{Site: l.cfg.Site, State: protocol.Offline, Time: l.clock.Now().UTC(), Version: l.cfg.Version, Reason: "shutdown"})
+	if err == nil {
+		if err := waitToken(cn.c.Publish(l.topics.status, 1, true, off), 2*time.Second); err != nil {
+			l.log.Warn("publish offline status", "err", err)
+		}
+	}
+	cn.c.Disconnect(250)
+}
+
+func (l *Link) setUp(broker string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.state.Connected, l.state.Broker, l.state.Since = true, broker, l.clock.Now()
+}
+
+func (l *Link) setDown() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.state.Connected, l.state.Since = false, l.clock.Now()
+}
+
+// State returns the link's condition; the outbox figures are read from the
+// store now.
+func (l *Link) State() State {
+	l.mu.Lock()
+	s := l.state
+	l.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if n, oldest, err := l.deps.Store.OutboxDepth(ctx); err == nil {
+		s.OutboxDepth, s.OldestUnsent = n, oldest
+	}
+	return s
+}
+
+// DownSince is when the link went down (or started without connecting); zero
+// while it is up. The SMS fallback uses it.
+func (l *Link) DownSince() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.state.Connected {
+		return time.Time{}
+	}
+	return l.state.Since
+}

@@ -1,0 +1,289 @@
+package cloudlink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/safehub-iot/safehub/cloudlink/protocol"
+	"github.com/safehub-iot/safehub/gateway"
+)
+
+var errLost = errors.New("connection lost")
+
+// flight is a published event waiting for its PUBACK.
+type flight struct {
+	ev     gateway.Event
+	tok    paho.Token
+	resend bool
+}
+
+// sender is the state of one connection's publishing loop. It is owned by
+// the session goroutine.
+type sender struct {
+	l        *Link
+	cn       *conn
+	inflight []flight // FIFO: PUBACKs come back in publish order
+	inSet    map[int64]bool
+	queue    []gateway.Event // fetched from the outbox, not yet published
+	resends  []gateway.Event // unacknowledged alarms to send again
+	dirty    bool            // the outbox may hold more than queue
+}
+
+// session publishes from the outbox over one connection until it is lost
+// or ctx is done.
+func (l *Link) session(ctx context.Context, cn *conn) error {
+	s := &sender{l: l, cn: cn, inSet: map[int64]bool{}, dirty: true}
+	poll := l.clock.NewTicker(l.cfg.Poll)
+	defer poll.Stop()
+	hb := l.clock.NewTicker(time.Duration(l.heartbeat.Load()))
+	defer hb.Stop()
+	resend := l.clock.NewTicker(l.cfg.AckResend)
+	defer resend.Stop()
+
+	l.sendHeartbeat(ctx, cn)
+	if err := s.loadResends(ctx); err != nil {
+		return err
+	}
+	for {
+		if err := s.fill(ctx); err != nil {
+			return err
+		}
+		var headDone <-chan struct{}
+		if len(s.inflight) > 0 {
+			headDone = s.inflight[0].tok.Done()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-cn.lost:
+			return errLost
+		case _, ok := <-l.deps.Wake:
+			if !ok {
+				l.deps.Wake = nil
+			}
+			// A new event may outrank what is queued: fetch afresh.
+			s.queue, s.dirty = nil, true
+		case <-headDone:
+			if err := s.collect(ctx); err != nil {
+				return err
+			}
+		case <-poll.Chan():
+			l.bound(ctx)
+			if len(s.queue) == 0 {
+				s.dirty = true
+			}
+		case <-resend.Chan():
+			if err := s.loadResends(ctx); err != nil {
+				return err
+			}
+		case <-hb.Chan():
+			l.sendHeartbeat(ctx, cn)
+		case <-l.hbReset:
+			hb.Reset(time.Duration(l.heartbeat.Load()))
+		}
+	}
+}
+
+// fill publishes until MaxInflight events are in flight or nothing is left.
+func (s *sender) fill(ctx context.Context) error {
+	l := s.l
+	for len(s.inflight) < l.cfg.MaxInflight {
+		var ev gateway.Event
+		resend := false
+		switch {
+		case len(s.resends) > 0:
+			ev, s.resends, resend = s.resends[0], s.resends[1:], true
+		default:
+			if len(s.queue) == 0 && s.dirty {
+				if err := s.fetch(ctx); err != nil {
+					return err
+				}
+			}
+			if len(s.queue) == 0 {
+				return nil
+			}
+			ev, s.queue = s.queue[0], s.queue[1:]
+		}
+		if s.inSet[ev.Seq] {
+			continue
+		}
+		m := protocol.NewEventMsg(l.cfg.Site, ev, l.clock.Now())
+		m.Resent = resend
+		payload, err := protocol.Encode(&m)
+		if err != nil {
+			return fmt.Errorf("encode event %d: %w", ev.Seq, err)
+		}
+		topic := l.topics.event
+		if protocol.ChannelOf(ev.Kind) == protocol.Alarm {
+			topic = l.topics.alarm
+		}
+		tok := s.cn.c.Publish(topic, 1, false, payload)
+		s.inflight = append(s.inflight, flight{ev: ev, tok: tok, resend: resend})
+		s.inSet[ev.Seq] = true
+	}
+	return nil
+}
+
+func (s *sender) fetch(ctx context.Context) error {
+	limit := s.l.cfg.MaxInflight + 64
+	evs, err := s.l.deps.Store.Pending(ctx, limit)
+	if err != nil {
+		return fmt.Errorf("read outbox: %w", err)
+	}
+	s.dirty = len(evs) == limit
+	s.queue = s.queue[:0]
+	for _, ev := range evs {
+		if !s.inSet[ev.Seq] {
+			s.queue = append(s.queue, ev)
+		}
+	}
+	return nil
+}
+
+// collect takes every completed publish off the head of the window and
+// records the PUBACKs in the outbox, in one transaction.
+func (s *sender) collect(ctx context.Context) error {
+	l := s.l
+	var done, resent []int64
+	var delivered []gateway.Event
+	var failed error
+	for len(s.inflight) > 0 && isDone(s.inflight[0].tok) {
+		f := s.inflight[0]
+		if err := f.tok.Error(); err != nil {
+			// No PUBACK: the event stays in the outbox and the next
+			// connection sends it again.
+			failed = fmt.Errorf("publish event %d: %w", f.ev.Seq, err)
+			break
+		}
+		s.inflight = s.inflight[1:]
+		delete(s.inSet, f.ev.Seq)
+		if f.resend {
+			resent = append(resent, f.ev.Seq)
+			continue
+		}
+		done = append(done, f.ev.Seq)
+		if f.ev.Kind.IsAlarm() {
+			delivered = append(delivered, f.ev)
+		}
+	}
+	now := l.clock.Now()
+	if err := l.deps.Store.MarkPublished(ctx, now, done...); err != nil {
+		return fmt.Errorf("record PUBACKs: %w", err)
+	}
+	if err := l.deps.Store.MarkResent(ctx, now, resent...); err != nil {
+		return fmt.Errorf("record resends: %w", err)
+	}
+	if l.deps.OnDelivered != nil {
+		for _, ev := range delivered {
+			l.deps.OnDelivered(ev)
+		}
+	}
+	if len(s.queue) == 0 {
+		s.dirty = true
+	}
+	return failed
+}
+
+func isDone(t paho.Token) bool {
+	select {
+	case <-t.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// loadResends queues alarms the center has not acknowledged within
+// AckResend of their last send.
+func (s *sender) loadResends(ctx context.Context) error {
+	l := s.l
+	due, err := l.deps.Store.ResendDue(ctx, l.clock.Now().Add(-l.cfg.AckResend), 1000)
+	if err != nil {
+		return fmt.Errorf("read alarms to resend: %w", err)
+	}
+	for _, ev := range due {
+		if !s.inSet[ev.Seq] {
+			s.resends = append(s.resends, ev)
+		}
+	}
+	if len(due) > 0 {
+		l.log.Info("resending alarms the center has not acknowledged", "count", len(due))
+	}
+	return nil
+}
+
+// bound keeps the outbox within OutboxMax, evicting the oldest telemetry,
+// and records the loss as an event of its own.
+func (l *Link) bound(ctx context.Context) {
+	n, err := l.deps.Store.EvictTelemetry(ctx, l.cfg.OutboxMax)
+	if err != nil {
+		l.log.Error("bound outbox", "err", err)
+		return
+	}
+	if n == 0 {
+		return
+	}
+	l.log.Warn("outbox full: oldest telemetry evicted", "evicted", n, "max", l.cfg.OutboxMax)
+	ev := &gateway.Event{
+		Kind: gateway.InfoEvent, Severity: gateway.Medium, Time: l.clock.Now(), Rule: "outbox_overflow",
+		Message: fmt.Sprintf("outbox full: %d oldest telemetry events not sent", n),
+		Values:  map[string]float64{"evicted": float64(n), "outbox_max": float64(l.cfg.OutboxMax)},
+	}
+	if err := l.deps.Store.Append(ctx, ev); err != nil {
+		l.log.Error("record outbox overflow", "err", err)
+	}
+}
+
+// sendHeartbeat publishes the heartbeat (QoS 0: the next one replaces it).
+func (l *Link) sendHeartbeat(ctx context.Context, cn *conn) {
+	now := l.clock.Now()
+	hb := protocol.HeartbeatMsg{
+		Site: l.cfg.Site, Time: now.UTC(), Version: l.cfg.Version,
+		UptimeS:   int64(now.Sub(l.started) / time.Second),
+		IntervalS: int(time.Duration(l.heartbeat.Load()) / time.Second),
+		Sensors:   []protocol.SensorHealth{},
+	}
+	st := l.deps.Store
+	var err error
+	if hb.LastSeq, err = st.LastSeq(ctx); err != nil {
+		l.log.Error("heartbeat", "err", err)
+	}
+	n, oldest, err := st.OutboxDepth(ctx)
+	if err != nil {
+		l.log.Error("heartbeat", "err", err)
+	}
+	hb.OutboxDepth = n
+	if n > 0 && !oldest.IsZero() {
+		hb.OldestUnsentS = max(0, int64(now.Sub(oldest)/time.Second))
+	}
+	if hb.UnackedAlarms, err = st.CountUnacked(ctx); err != nil {
+		l.log.Error("heartbeat", "err", err)
+	}
+	hb.Sensors = l.sensorHealth()
+	payload, err := protocol.Encode(&hb)
+	if err != nil {
+		l.log.Error("encode heartbeat", "err", err)
+		return
+	}
+	cn.c.Publish(l.topics.heartbeat, 0, false, payload)
+	l.mu.Lock()
+	l.state.LastHeartbeat = now
+	l.mu.Unlock()
+}
+
+func (l *Link) sensorHealth() []protocol.SensorHealth {
+	out := []protocol.SensorHealth{}
+	if l.deps.Health == nil {
+		return out
+	}
+	for _, h := range l.deps.Health.Health() {
+		out = append(out, protocol.SensorHealth{ID: h.ID, Kind: h.Kind, Room: h.Room, Health: h.Health, Reason: h.Reason, LastSeen: h.LastSeen})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
