@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/safehub-iot/safehub/cloudlink/protocol"
+)
+
+// Check steps, in order.
+const (
+	stepDNS     = "DNS"
+	stepTCP     = "TCP"
+	stepTLS     = "TLS verify"
+	stepCert    = "TLS client certificate"
+	stepAuth    = "MQTT auth"
+	stepACLSub  = "ACL subscribe"
+	stepACLPub  = "ACL publish"
+)
+
+// stepResult is one step of a broker check.
+type stepResult struct {
+	Step   string `json:"step"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// checkTarget is what provision --check connects with.
+type checkTarget struct {
+	Site      string
+	TLS       *tls.Config // nil for tcp://
+	User      string
+	Password  string
+	Timeout   time.Duration
+	ClientTag string // client id suffix, so the box's own session is untouched
+}
+
+// checkBroker connects to one broker as the box would and reports each step
+// up to the first failure.
+func checkBroker(ctx context.Context, broker string, t checkTarget) []stepResult {
+	var out []stepResult
+	ok := func(step, format string, args ...any) {
+		out = append(out, stepResult{Step: step, OK: true, Detail: fmt.Sprintf(format, args...)})
+	}
+	fail := func(step, format string, args ...any) []stepResult {
+		return append(out, stepResult{Step: step, Detail: fmt.Sprintf(format, args...)})
+	}
+	u, err := url.Parse(broker)
+	if err != nil {
+		return fail(stepDNS, "broker %q is not a URL", broker)
+	}
+	host, port := u.Hostname(), u.Port()
+	secure := u.Scheme == "ssl" || u.Scheme == "tls" || u.Scheme == "mqtts"
+	if port == "" {
+		port = "1883"
+		if secure {
+			port = "8883"
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
+	defer cancel()
+
+	if ip := net.ParseIP(host); ip != nil {
+		ok(stepDNS, "%s is an address, no lookup needed", host)
+	} else {
+		addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+		if err != nil {
+			var de *net.DNSError
+			switch {
+			case errors.As(err, &de) && de.IsNotFound:
+				return fail(stepDNS, "%s: no such host (check the spelling, and the box's DNS server)", host)
+			case errors.As(err, &de) && de.IsTimeout:
+				return fail(stepDNS, "%s: the DNS server did not answer (is the box's network up?)", host)
+			}
+			return fail(stepDNS, "%s: %v", host, err)
+		}
+		ok(stepDNS, "%s is %s", host, strings.Join(addrs, ", "))
+	}
+
+	addr := net.JoinHostPort(host, port)
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		switch {
+		case errors.Is(err, syscall.ECONNREFUSED):
+			return fail(stepTCP, "%s: connection refused: nothing listens on port %s (wrong port, or the broker is down)", addr, port)
+		case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+			return fail(stepTCP, "%s: no answer within %s (a firewall dropping port %s, or the wrong address)", addr, t.Timeout, port)
+		}
+		return fail(stepTCP, "%s: %v", addr, err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	ok(stepTCP, "connected to %s", addr)
+
+	var rw io.ReadWriter = conn
+	if secure {
+		if t.TLS == nil {
+			return fail(stepTLS, "%s is a TLS broker but no --ca was given", broker)
+		}
+		cfg := t.TLS.Clone()
+		cfg.ServerName = host
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			if step, msg := classifyTLS(err, host); step != "" {
+				return fail(step, "%s", msg)
+			}
+			return fail(stepTLS, "handshake with %s: %v", addr, err)
+		}
+		st := tc.ConnectionState()
+		ok(stepTLS, "broker certificate %q verified against --ca (%s)", st.PeerCertificates[0].Subject.CommonName, tls.VersionName(st.Version))
+		rw = tc
+	} else if t.TLS != nil {
+		ok(stepTLS, "skipped: %s is not a TLS broker (plain tcp://)", broker)
+	}
+
+	r := bufio.NewReader(rw)
+	clientID := "safehub-" + t.Site + "-" + t.ClientTag
+	if _, err := rw.Write(connectPacket(clientID, t.User, t.Password, 30)); err != nil {
+		return fail(stepAuth, "send CONNECT: %v", err)
+	}
+	body, err := expect(r, pktConnack)
+	if err != nil {
+		if step, msg := classifyTLS(err, host); step != "" {
+			return fail(step, "%s", msg)
+		}
+		return fail(stepAuth, "the broker closed the connection instead of answering CONNECT (%v): it refused the box's identity", err)
+	}
+	if secure && t.TLS != nil && len(t.TLS.Certificates) > 0 {
+		ok(stepCert, "the broker accepted the box's certificate")
+	}
+	if len(body) < 2 || body[1] != 0 {
+		code := byte(0xff)
+		if len(body) >= 2 {
+			code = body[1]
+		}
+		return fail(stepAuth, "CONNACK refused the connection: %s (code %d)", connackReasons[code], code)
+	}
+	ok(stepAuth, "connected as client %s", clientID)
+
+	cmdTopic, err := protocol.Topic(t.Site, protocol.Cmd)
+	if err != nil {
+		return fail(stepACLSub, "site %q: %v", t.Site, err)
+	}
+	if _, err := rw.Write(subscribePacket(1, cmdTopic, 1)); err != nil {
+		return fail(stepACLSub, "send SUBSCRIBE: %v", err)
+	}
+	body, err = expect(r, pktSuback)
+	if err != nil {
+		return fail(stepACLSub, "subscribe to %s: the broker closed the connection (%v)", cmdTopic, err)
+	}
+	if len(body) < 3 || body[2] == 0x80 {
+		return fail(stepACLSub, "subscribe to %s refused (SUBACK 0x80): the broker's ACL does not let this identity read the site's commands (does the certificate's CN match --site %s?)", cmdTopic, t.Site)
+	}
+	ok(stepACLSub, "may read %s", cmdTopic)
+
+	replyTopic, _ := protocol.Topic(t.Site, protocol.Reply)
+	payload, _ := json.Marshal(protocol.ReplyMsg{V: protocol.Version, Site: t.Site, ID: "provision-check", OK: true, Time: time.Now().UTC()})
+	if _, err := rw.Write(publishPacket(2, replyTopic, payload)); err != nil {
+		return fail(stepACLPub, "send PUBLISH: %v", err)
+	}
+	if _, err := expect(r, pktPuback); err != nil {
+		return fail(stepACLPub, "publish to %s not permitted: the broker closed the connection instead of acknowledging (%v)", replyTopic, err)
+	}
+	ok(stepACLPub, "may write %s", replyTopic)
+	rw.Write([]byte{0xe0, 0}) // DISCONNECT
+	return out
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// classifyTLS names what a TLS error means for the technician, and the
+// step it belongs to; "" when it is not a TLS error.
+func classifyTLS(err error, host string) (step, msg string) {
+	var (
+		ua  x509.UnknownAuthorityError
+		he  x509.HostnameError
+		inv x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &ua):
+		issuer := ""
+		if ua.Cert != nil {
+			issuer = fmt.Sprintf(" (issued by %q)", ua.Cert.Issuer.CommonName)
+		}
+		return stepTLS, "the broker's certificate is signed by an unknown authority" + issuer + ": the --ca file is not the center's CA"
+	case errors.As(err, &he):
+		names := strings.Join(he.Certificate.DNSNames, ", ")
+		for _, ip := range he.Certificate.IPAddresses {
+			names += " " + ip.String()
+		}
+		return stepTLS, fmt.Sprintf("the broker's certificate is for %s, not %s: use the broker's name as written on its certificate", strings.TrimSpace(names), host)
+	case errors.As(err, &inv) && inv.Reason == x509.Expired:
+		return stepTLS, fmt.Sprintf("the broker's certificate has expired or is not valid yet (%v): check the box's clock (date), then the broker's certificate", inv.Detail)
+	case errors.As(err, &inv):
+		return stepTLS, fmt.Sprintf("the broker's certificate is not valid: %v", err)
+	}
+	s := err.Error()
+	if strings.Contains(s, "remote error: tls:") {
+		return stepCert, "the broker refused the box's client certificate (" + s[strings.Index(s, "tls:"):] + "): is --cert issued by the center's device CA, and not expired?"
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && errors.Is(err, syscall.ECONNRESET) {
+		return stepCert, "the broker reset the connection during TLS: it probably refused the box's client certificate"
+	}
+	return "", ""
+}
+
+// loadTLS reads the CA, certificate and key files; errors name the flag.
+func loadTLS(ca, cert, key string) (*tls.Config, error) {
+	if ca == "" && cert == "" && key == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if ca != "" {
+		pem, err := os.ReadFile(ca)
+		if err != nil {
+			return nil, usageError("--ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usageError("--ca %s: no PEM certificate in it (expected the center's CA certificate, -----BEGIN CERTIFICATE-----)", ca)
+		}
+		cfg.RootCAs = pool
+	}
+	if (cert == "") != (key == "") {
+		return nil, usageError("--cert and --key go together: give both or neither")
+	}
+	if cert != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, usageError("--cert %s / --key %s: %v", cert, key, err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
+}
