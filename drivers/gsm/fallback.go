@@ -82,11 +82,11 @@ func (f *Fallback) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case now := <-tick.Chan():
-			f.check(ctx)
 			if !now.Before(nextHealth) {
 				f.checkHealth(ctx)
 				nextHealth = now.Add(f.Config.HealthEvery)
 			}
+			f.check(ctx)
 		}
 	}
 }

@@ -1,0 +1,192 @@
+package gsm_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/stretchr/testify/require"
+
+	"github.com/safehub-iot/safehub/drivers/gsm"
+	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
+	"github.com/safehub-iot/safehub/gateway"
+)
+
+// world is the link and the alarm list as the fallback sees them.
+type world struct {
+	mu     sync.Mutex
+	down   time.Time
+	isDown bool
+	alarms []gateway.Event
+	calls  int
+}
+
+func (w *world) DownSince() (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls++
+	return w.down, w.isDown
+}
+
+func (w *world) Unacked(context.Context) ([]gateway.Event, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.alarms), nil
+}
+
+func (w *world) checks() int { w.mu.Lock(); defer w.mu.Unlock(); return w.calls }
+
+type fallbackRig struct {
+	sim      *serialsim.Modem
+	clock    *clockwork.FakeClock
+	w        *world
+	mu       sync.Mutex
+	statuses []gateway.Status
+}
+
+func startFallback(tb testing.TB, setup func(*serialsim.Modem)) *fallbackRig {
+	tb.Helper()
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	sim, m := newModem(tb, clock)
+	// Commands must not time out while the test moves the clock in
+	// 10s steps; timeouts have their own test.
+	m.Timeout, m.SendTimeout = time.Hour, time.Hour
+	setup(sim)
+	r := &fallbackRig{sim: sim, clock: clock, w: &world{}}
+	cfg := gsm.Default()
+	cfg.Port, cfg.Site, cfg.Numbers = sim.Path(), "Rosenweg 5, flat 3", []string{"+491701234567", "+8613800000000"}
+	f := &gsm.Fallback{Config: cfg, Modem: m, Link: r.w, Alarms: r.w, Clock: clock, Location: time.UTC,
+		Status: func(s gateway.Status) { r.mu.Lock(); r.statuses = append(r.statuses, s); r.mu.Unlock() }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		require.NoError(tb, <-done)
+	})
+	// The start-up health check reports, then the ticker starts.
+	require.Eventually(tb, func() bool { return len(r.health()) == 1 }, wait, tick, "no start-up health status")
+	ctx2, cancel2 := context.WithTimeout(context.Background(), wait)
+	defer cancel2()
+	require.NoError(tb, clock.BlockUntilContext(ctx2, 1))
+	return r
+}
+
+// step advances one check interval and waits for that check to start;
+// the fallback's loop is sequential, so the check before it has finished.
+func (r *fallbackRig) step(tb testing.TB) {
+	tb.Helper()
+	n := r.w.checks()
+	r.clock.Advance(10 * time.Second)
+	require.Eventually(tb, func() bool { return r.w.checks() > n }, wait, tick, "no check ran")
+}
+
+func (r *fallbackRig) health() []gateway.Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.statuses)
+}
+
+func TestLinkDownAlarmUnackedSendsOneSMS(t *testing.T) {
+	r := startFallback(t, func(*serialsim.Modem) {})
+	alarm := gateway.Event{ID: "019a-fall", Seq: 42, Kind: gateway.AlarmRaised, Severity: gateway.Critical,
+		Time: r.clock.Now(), Sensor: "radar1", SensorKind: "fall", Room: "bedroom", Message: "fall detected"}
+	r.w.mu.Lock()
+	r.w.isDown, r.w.down = true, r.clock.Now()
+	r.w.alarms = []gateway.Event{alarm}
+	r.w.mu.Unlock()
+
+	for range 11 { // 110s < link_down_after (2m): nothing yet
+		r.step(t)
+	}
+	if n := len(r.sim.Messages()); n != 0 {
+		t.Fatalf("%d SMS before the link was down 2m, want 0", n)
+	}
+	for range 10 { // past the limit, and nine checks more
+		r.step(t)
+	}
+	want := "SafeHub ALARM Rosenweg 5, flat 3: fall - radar1, bedroom - 2026-11-23 10:00:00 UTC - seq 42. fall detected"
+	got := r.sim.Messages()
+	if wantSMS := []serialsim.SMS{{Number: "+491701234567", Text: want}, {Number: "+8613800000000", Text: want}}; !slices.Equal(got, wantSMS) {
+		t.Errorf("SMS = %q\nwant %q", got, wantSMS)
+	}
+	if h := r.health(); len(h) != 1 || h[0].Health != gateway.HealthOK {
+		t.Errorf("modem health = %+v, want one ok", h)
+	}
+}
+
+func TestFailedSMSIsRetriedNotDuplicated(t *testing.T) {
+	r := startFallback(t, func(*serialsim.Modem) {})
+	r.w.mu.Lock()
+	r.w.isDown, r.w.down = true, r.clock.Now().Add(-time.Hour)
+	r.w.alarms = []gateway.Event{{ID: "a1", Seq: 7, Kind: gateway.AlarmRaised, Time: r.clock.Now(), Sensor: "pendant1", SensorKind: "pendant"}}
+	r.w.mu.Unlock()
+	r.sim.FailNextSend(330) // the first number fails once
+	r.step(t)
+	r.step(t) // barrier: the first check is done
+	if got := len(r.sim.Messages()); got != 1 {
+		t.Fatalf("after the failed send: %d SMS, want 1 (second number)", got)
+	}
+	r.step(t)
+	msgs := r.sim.Messages()
+	if len(msgs) != 2 || msgs[1].Number != "+491701234567" {
+		t.Errorf("SMS = %q, want the first number's retry as the second and last", msgs)
+	}
+}
+
+func TestModemWithoutSIMIsOneFault(t *testing.T) {
+	r := startFallback(t, func(m *serialsim.Modem) { m.SetSIM(false) })
+	for range 31 { // past health_every (5m): checked again, no new status
+		r.step(t)
+	}
+	h := r.health()
+	if len(h) != 1 || h[0].Health != gateway.HealthFault || h[0].Reason != "gsm: no SIM card" || h[0].Sensor != "gsm" {
+		t.Errorf("statuses = %+v, want one fault \"gsm: no SIM card\"", h)
+	}
+	r.sim.SetSIM(true)
+	for range 30 {
+		r.step(t)
+	}
+	if h := r.health(); len(h) != 2 || h[1].Health != gateway.HealthOK {
+		t.Errorf("statuses = %+v, want recovery", h)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	ok := func(c *gsm.Config) {}
+	tests := []struct {
+		name  string
+		edit  func(*gsm.Config)
+		field string
+	}{
+		{"valid", ok, ""},
+		{"no port", func(c *gsm.Config) { c.Port = "" }, "port"},
+		{"no numbers", func(c *gsm.Config) { c.Numbers = nil }, "numbers"},
+		{"bad number", func(c *gsm.Config) { c.Numbers = []string{"+49", "call me"} }, "numbers[0]"},
+		{"duplicate number", func(c *gsm.Config) { c.Numbers = []string{"+4917012", "+4917012"} }, "numbers[1]"},
+		{"no site", func(c *gsm.Config) { c.Site = "" }, "site"},
+		{"link limit short", func(c *gsm.Config) { c.LinkDownAfter = time.Second }, "link_down_after"},
+		{"check slower than limit", func(c *gsm.Config) { c.CheckEvery = time.Hour }, "check_every"},
+		{"signal out of range", func(c *gsm.Config) { c.MinSignal = 40 }, "min_signal"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := gsm.Default()
+			c.Port, c.Site, c.Numbers = "/dev/ttyUSB2", "home", []string{"+491701234567"}
+			tc.edit(&c)
+			err := c.Validate()
+			if tc.field == "" {
+				require.NoError(t, err)
+				return
+			}
+			var fe *gateway.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("err = %v, want a FieldError on %q", err, tc.field)
+			}
+		})
+	}
+}
