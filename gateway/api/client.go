@@ -54,6 +54,8 @@ func (e *RemoteError) Is(target error) bool {
 		return target == ErrBusy
 	case CodeNotAvailable:
 		return target == ErrNotAvailable
+	case CodeBadRequest:
+		return target == ErrBadRequest
 	}
 	return false
 }

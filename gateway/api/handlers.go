@@ -41,7 +41,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		code, status = CodeNotAvailable, http.StatusNotImplemented
 	case errors.Is(err, ErrBusy):
 		code, status = CodeBusy, http.StatusConflict
-	case errors.Is(err, errBadRequest):
+	case errors.Is(err, ErrBadRequest):
 		code, status = CodeBadRequest, http.StatusBadRequest
 	default:
 		s.cfg.Log.Error("api request failed", "err", err)
@@ -49,10 +49,9 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	writeJSON(w, status, ErrorBody{Code: code, Error: err.Error()})
 }
 
-var errBadRequest = errors.New("bad request")
 
 func badRequest(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errBadRequest, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, args...))
 }
 
 // duration reads a positive duration parameter, def when absent.

@@ -71,6 +71,8 @@ var (
 	ErrNotAvailable = errors.New("not available")
 	// ErrBusy marks a request that conflicts with one running (409).
 	ErrBusy = errors.New("busy")
+	// ErrBadRequest marks a request that cannot be served as asked (400).
+	ErrBadRequest = errors.New("bad request")
 )
 
 // Backend is everything the API serves. Pairer may be nil (501).
