@@ -18,6 +18,7 @@ import (
 	"github.com/safehub-iot/safehub/drivers/hostio"
 	"github.com/safehub-iot/safehub/firmware-sim/simhw"
 	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/gateway/clocksync"
 	"github.com/safehub-iot/safehub/gateway/config"
 	"github.com/safehub-iot/safehub/gateway/store"
 )
@@ -36,6 +37,10 @@ type Options struct {
 	// Notify, if set, receives systemd notifications ("READY=1",
 	// "WATCHDOG=1", "STOPPING=1", "RELOADING=1").
 	Notify func(state string)
+	// ClockSource tells whether the system clock is synchronized; events
+	// committed while it is not are marked clock_unsure. Default: the
+	// kernel's NTP state (clocksync.Kernel).
+	ClockSource clocksync.Source
 }
 
 // Daemon is one running box.
@@ -101,13 +106,24 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		st.Close()
 		return nil, err
 	}
+	clockSrc := opts.ClockSource
+	if clockSrc == nil {
+		clockSrc = clocksync.Kernel{}
+	}
+	clockCheck := clocksync.New(clockSrc, d.log, 0)
 	d.pipe = gateway.NewPipeline(gateway.PipelineConfig{
-		Site:      cfg.Site.ID,
-		Store:     st,
-		Evaluator: eval,
-		Sensors:   cfg.SensorSpecs(),
-		Clock:     d.clock,
-		Log:       d.log,
+		Site:        cfg.Site.ID,
+		Store:       st,
+		Evaluator:   eval,
+		Sensors:     cfg.SensorSpecs(),
+		Clock:       d.clock,
+		Log:         d.log,
+		ClockUnsure: clockCheck.Unsure,
+	})
+	d.extras = append(d.extras, func(ctx context.Context) error { // logs when NTP syncs
+		t := d.clock.NewTicker(time.Minute)
+		defer t.Stop()
+		return clockCheck.Watch(ctx, t.Chan())
 	})
 	d.extras = append(d.extras, d.serveAPI) // the local API (api.go)
 	return d, nil
