@@ -24,7 +24,7 @@ var migrations = []string{
 		body        TEXT NOT NULL
 	 );
 	 CREATE INDEX events_site_time ON events(site, time_ms);
-	 CREATE INDEX events_alarm ON events(alarm_id) WHERE alarm_id <> '';
+	 CREATE INDEX events_alarm ON events(alarm_id);
 	 CREATE TABLE alarms (
 		id           TEXT PRIMARY KEY,
 		site         TEXT NOT NULL,
