@@ -1,0 +1,40 @@
+package scenario
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestCheck(t *testing.T) {
+	gas := Alarm{Rule: "gas", Sensor: "gas-kitchen", SensorKind: "gas", Severity: "critical", State: "cleared"}
+	fall := Alarm{Rule: "fall", Sensor: "radar", SensorKind: "fall", Severity: "critical", State: "cancelled"}
+	fault := Event{Kind: "sensor_fault", Sensor: "radar", SensorKind: "fall", Severity: "high"}
+	tests := []struct {
+		name   string
+		expect Expect
+		alarms []Alarm
+		events []Event
+		want   []string // substrings, one per mismatch
+	}{
+		{"all as declared", Expect{Alarms: []Match{{Rule: "gas", State: "cleared"}}, NoAlarms: []Match{{Rule: "smoke"}}}, []Alarm{gas}, nil, nil},
+		{"missing alarm", Expect{Alarms: []Match{{Rule: "gas"}}}, nil, nil, []string{"want 1 at the center, got 0"}},
+		{"duplicate alarm", Expect{Alarms: []Match{{Rule: "gas"}}}, []Alarm{gas, gas}, nil, []string{"want 1 at the center, got 2"}},
+		{"wrong state", Expect{Alarms: []Match{{Rule: "fall", State: "active"}}}, []Alarm{fall}, nil, []string{"got 0", "unexpected alarm"}},
+		{"forbidden alarm", Expect{NoAlarms: []Match{{Sensor: "radar"}}}, []Alarm{fall}, nil, []string{"must not reach", "unexpected alarm"}},
+		{"other alarms allowed", Expect{OtherAlarms: true}, []Alarm{gas}, nil, nil},
+		{"unexpected alarm", Expect{}, []Alarm{gas}, nil, []string{"unexpected alarm at the center: {rule=gas"}},
+		{"event present", Expect{Events: []Match{{Kind: "sensor_fault", Sensor: "radar"}}}, nil, []Event{fault, fault}, nil},
+		{"event missing", Expect{Events: []Match{{Kind: "sensor_fault"}}}, nil, nil, []string{"want at least one"}},
+		{"event count", Expect{Events: []Match{{Kind: "sensor_fault", Count: 1}}}, nil, []Event{fault, fault}, []string{"want 1 at the center, got 2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Check(tt.expect, tt.alarms, tt.events)
+			require.Len(t, got, len(tt.want), "got %q", got)
+			for i, w := range tt.want {
+				require.Contains(t, got[i], w)
+			}
+		})
+	}
+}
