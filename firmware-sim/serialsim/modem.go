@@ -87,6 +87,9 @@ func (m *Modem) InjectUnsolicited(lines ...string) {
 	m.set(func() { m.inject = append(m.inject, lines...) })
 }
 
+// Unsolicited sends a line now, as a modem does for RING or +CMTI.
+func (m *Modem) Unsolicited(line string) { m.write("\r\n" + line + "\r\n") }
+
 // Messages returns the SMS sent so far.
 func (m *Modem) Messages() []SMS {
 	m.mu.Lock()
