@@ -21,13 +21,13 @@ import (
 
 // Check steps, in order.
 const (
-	stepDNS     = "DNS"
-	stepTCP     = "TCP"
-	stepTLS     = "TLS verify"
-	stepCert    = "TLS client certificate"
-	stepAuth    = "MQTT auth"
-	stepACLSub  = "ACL subscribe"
-	stepACLPub  = "ACL publish"
+	stepDNS    = "DNS"
+	stepTCP    = "TCP"
+	stepTLS    = "TLS verify"
+	stepCert   = "TLS client certificate"
+	stepAuth   = "MQTT auth"
+	stepACLSub = "ACL subscribe"
+	stepACLPub = "ACL publish"
 )
 
 // stepResult is one step of a broker check.

@@ -49,7 +49,6 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	writeJSON(w, status, ErrorBody{Code: code, Error: err.Error()})
 }
 
-
 func badRequest(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, args...))
 }

@@ -77,7 +77,9 @@ func (b *apiBackend) Status(ctx context.Context) (api.Status, error) {
 	return st, nil
 }
 
-func (b *apiBackend) Subscribe(buf int) (<-chan gateway.Event, func()) { return b.d.pipe.Subscribe(buf) }
+func (b *apiBackend) Subscribe(buf int) (<-chan gateway.Event, func()) {
+	return b.d.pipe.Subscribe(buf)
+}
 
 func (b *apiBackend) Events(ctx context.Context, after int64, limit int) ([]gateway.Event, error) {
 	return b.d.store.Events(ctx, after, limit)

@@ -17,6 +17,10 @@ import (
 // the one a device of that kind cannot do without.
 var pairEvent = map[string]string{"pendant": "press", "door": "open", "smoke": "alarm"}
 
+// pairCheckIn is a paired device's supervision window until the technician
+// sets the vendor's (most report in every hour or two).
+const pairCheckIn = "3h"
+
 // pairer returns what pairs 433 MHz devices through the RF bridge.
 func (d *Daemon) pairer() api.Pairer { return rfPairer{d: d} }
 
@@ -64,7 +68,8 @@ func (p rfPairer) Pair(ctx context.Context, req api.PairRequest) (api.PairResult
 	res := api.PairResult{Sensor: req.Name, Code: code.String(), Address: code.Address(), Port: opts.Port}
 	sensor := map[string]any{
 		"id": req.Name, "kind": req.Kind, "driver": "rf433",
-		"options": map[string]any{"port": opts.Port, "address": code.Address(), "events": map[string]uint8{ev: code.Data()}},
+		"options": map[string]any{"port": opts.Port, "address": code.Address(), "events": map[string]uint8{ev: code.Data()},
+			"check_in": pairCheckIn},
 	}
 	if req.Room != "" {
 		sensor["room"] = req.Room

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
+)
+
+// safehubdBin is the daemon built once for the package's tests.
+var safehubdBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "safehubctl-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	safehubdBin = filepath.Join(dir, "safehubd")
+	build := exec.Command("go", "build", "-o", safehubdBin, "github.com/safehub-iot/safehub/cmd/safehubd")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build safehubd:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// box is a safehubd process on simulated hardware.
+type box struct {
+	dir    string
+	config string
+	socket string
+	bridge *serialsim.RFBridge
+	cmd    *exec.Cmd
+	log    *bytes.Buffer
+	exited chan struct{}
+}
+
+// startBox writes testdata/home.yaml for a fresh directory, with a
+// simulated RF bridge, and starts safehubd on it; it waits for the socket.
+func startBox(tb testing.TB) *box {
+	tb.Helper()
+	br, err := serialsim.NewRFBridge()
+	require.NoError(tb, err)
+	tb.Cleanup(func() { br.Close() })
+	// A short directory: unix socket paths are limited to 108 bytes.
+	dir, err := os.MkdirTemp("", "shc")
+	require.NoError(tb, err)
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	b := &box{dir: dir, config: filepath.Join(dir, "safehub.yaml"), socket: filepath.Join(dir, "api.sock"), bridge: br}
+	writeTemplate(tb, "testdata/home.yaml", b.config, map[string]string{"Dir": dir, "Bridge": br.Path()})
+	b.start(tb)
+	return b
+}
+
+func writeTemplate(tb testing.TB, src, dst string, data any) {
+	tb.Helper()
+	tmpl, err := template.ParseFiles(src)
+	require.NoError(tb, err)
+	var buf bytes.Buffer
+	require.NoError(tb, tmpl.Execute(&buf, data))
+	require.NoError(tb, os.WriteFile(dst, buf.Bytes(), 0o640))
+}
+
+func (b *box) start(tb testing.TB) {
+	tb.Helper()
+	b.log = &bytes.Buffer{}
+	b.cmd = exec.Command(safehubdBin, "--config", b.config)
+	b.cmd.Stderr = b.log
+	require.NoError(tb, b.cmd.Start())
+	b.exited = make(chan struct{})
+	go func() { b.cmd.Wait(); close(b.exited) }()
+	tb.Cleanup(func() { b.stop(tb) })
+	require.Eventually(tb, func() bool {
+		code, _, _ := runCLI(tb, "--socket", b.socket, "status")
+		return code == exitOK
+	}, 10*time.Second, 50*time.Millisecond, "safehubd did not answer; its log:\n%s", b.log)
+}
+
+// stop sends SIGTERM and waits for the process to exit.
+func (b *box) stop(tb testing.TB) {
+	tb.Helper()
+	select {
+	case <-b.exited:
+		return
+	default:
+	}
+	b.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-b.exited:
+	case <-time.After(10 * time.Second):
+		b.cmd.Process.Kill()
+		tb.Errorf("safehubd did not stop on SIGTERM; log:\n%s", b.log)
+	}
+}
+
+// runCLI runs safehubctl in-process and returns its exit code and output.
+func runCLI(tb testing.TB, args ...string) (int, string, string) {
+	tb.Helper()
+	return runCLICtx(context.Background(), args...)
+}
+
+func runCLICtx(ctx context.Context, args ...string) (int, string, string) {
+	var out, errOut syncBuffer
+	code := run(ctx, args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// lines counts the lines of s containing sub.
+func lines(s, sub string) int {
+	n := 0
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			n++
+		}
+	}
+	return n
+}
