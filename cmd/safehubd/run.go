@@ -55,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func newRoot(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
 	var configPath string
+	var stallSignal bool
 	root := &cobra.Command{
 		Use:   "safehubd",
 		Short: "SafeHub home box daemon: sensors, local alarm rules, link to the community center",
@@ -68,12 +69,14 @@ the old one and logs every mistake).`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDaemon(ctx, configPath, stderr)
+			return runDaemon(ctx, configPath, stallSignal, stderr)
 		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.Flags().StringVarP(&configPath, "config", "c", "/etc/safehub/safehub.yaml", "config file")
+	root.Flags().BoolVar(&stallSignal, "debug-stall-signal", false, "tests only: SIGUSR2 stalls the event loop (see stall.go)")
+	_ = root.Flags().MarkHidden("debug-stall-signal")
 	root.AddCommand(&cobra.Command{
 		Use:   "check-config FILE",
 		Short: "Check a config file and report every mistake with its line; exit 0 when valid",
@@ -122,7 +125,7 @@ func newLogger(cfg *config.File, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func runDaemon(ctx context.Context, path string, stderr io.Writer) error {
+func runDaemon(ctx context.Context, path string, stallSignal bool, stderr io.Writer) error {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s: invalid config:\n%w", path, indent(err))}
@@ -143,6 +146,9 @@ func runDaemon(ctx context.Context, path string, stderr io.Writer) error {
 	}
 	if interval, err := sdaemon.SdWatchdogEnabled(false); err == nil && interval > 0 {
 		d.EnableWatchdog(interval / 2)
+	}
+	if stallSignal {
+		stallOnSIGUSR2(ctx, d, log)
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
