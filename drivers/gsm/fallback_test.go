@@ -127,14 +127,15 @@ func TestFailedSMSIsRetriedNotDuplicated(t *testing.T) {
 	r.w.mu.Unlock()
 	r.sim.FailNextSend(330) // the first number fails once
 	r.step(t)
-	r.step(t) // barrier: the first check is done
-	if got := len(r.sim.Messages()); got != 1 {
-		t.Fatalf("after the failed send: %d SMS, want 1 (second number)", got)
-	}
+	msgs := func() int { return len(r.sim.Messages()) }
+	require.Eventually(t, func() bool { return msgs() == 1 }, wait, tick, "second number not texted")
+	r.step(t) // the retry
+	require.Eventually(t, func() bool { return msgs() == 2 }, wait, tick, "first number not retried")
 	r.step(t)
-	msgs := r.sim.Messages()
-	if len(msgs) != 2 || msgs[1].Number != "+491701234567" {
-		t.Errorf("SMS = %q, want the first number's retry as the second and last", msgs)
+	r.step(t) // barrier: the check before it has finished
+	got := r.sim.Messages()
+	if len(got) != 2 || got[0].Number != "+8613800000000" || got[1].Number != "+491701234567" {
+		t.Errorf("SMS = %q, want the second number, then the first number's retry, and no more", got)
 	}
 }
 

@@ -93,7 +93,7 @@ func (r *Radar) Run(ctx context.Context, out gateway.Emitter) error {
 			return nil
 		}
 		r.port.Close()
-		r.setHealth(gateway.HealthFault, err.Error())
+		r.setHealth(gateway.HealthFault, "radar port: "+err.Error())
 		if r.port = r.reopen(ctx); r.port == nil {
 			return nil
 		}
@@ -108,7 +108,7 @@ func (r *Radar) read(ctx context.Context, data <-chan []byte, errc <-chan error,
 		case <-ctx.Done():
 			return nil
 		case err := <-errc:
-			return fmt.Errorf("read %s: %w", r.opts.Port, err)
+			return err // an *os.PathError: it names the port
 		case <-silence.Chan():
 			r.setHealth(gateway.HealthFault, fmt.Sprintf("radar silent for %v on %s", r.opts.HeartbeatLimit, r.opts.Port))
 			r.queryFall() // a radar that restarted answers this

@@ -134,7 +134,7 @@ func (h *hub) read(ctx context.Context, port io.Writer, scan *Scanner, data <-ch
 		case <-ctx.Done():
 			return nil
 		case err := <-errc:
-			return fmt.Errorf("read %s: %w", h.path, err)
+			return err // an *os.PathError: it names the port
 		case b := <-data:
 			now := h.clock.Now()
 			scan.Feed(b, func(f Frame) {
