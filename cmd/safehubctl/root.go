@@ -77,6 +77,8 @@ func exitCode(err error) int {
 		return exitNoDaemon
 	case errors.Is(err, api.ErrInvalid):
 		return exitInvalid
+	case errors.Is(err, api.ErrBadRequest):
+		return exitUsage
 	case errors.Is(err, context.Canceled):
 		return exitFailed
 	}
