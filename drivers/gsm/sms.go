@@ -2,6 +2,7 @@ package gsm
 
 import (
 	"encoding/hex"
+	"strings"
 	"unicode/utf16"
 )
 
@@ -17,7 +18,7 @@ func gsmSafe(r rune) bool {
 	switch {
 	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
 		return true
-	case r == '\n' || r == '\r':
+	case r == '\n':
 		return true
 	}
 	// ASCII punctuation in the basic table; [ ] { } \ ^ ~ | ` are not.
@@ -32,7 +33,16 @@ func gsmSafe(r rune) bool {
 // splitSMS splits text into messages: 160 GSM characters each, or 70
 // UTF-16 units each (never splitting a surrogate pair) when any character
 // needs UCS-2.
+//
+// Control characters other than LF become spaces first: Ctrl-Z (0x1A) would
+// end the text early and ESC (0x1B) cancel it.
 func splitSMS(text string) []part {
+	text = strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\n') || r == 0x7F {
+			return ' '
+		}
+		return r
+	}, text)
 	ucs2 := false
 	for _, r := range text {
 		if !gsmSafe(r) {
