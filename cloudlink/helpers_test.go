@@ -65,6 +65,13 @@ func runLink(tb testing.TB, cfg Config, deps Deps) *Link {
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}
+	runLinkBuilt(tb, l)
+	return l
+}
+
+// runLinkBuilt runs an already built link until tb's cleanup.
+func runLinkBuilt(tb testing.TB, l *Link) {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- l.Run(ctx) }()
@@ -79,7 +86,6 @@ func runLink(tb testing.TB, cfg Config, deps Deps) *Link {
 			tb.Errorf("Run did not return within 10s of cancel")
 		}
 	})
-	return l
 }
 
 // appendEvents commits n events of the given kind, one transaction each as

@@ -49,6 +49,10 @@ type Link struct {
 	hbReset   chan struct{}
 	replies   *replyCache
 
+	// Owned by the connect loop's goroutine.
+	evicted         int64 // telemetry evicted since the last overflow notice
+	overflowNoticed bool  // a notice is waiting in the outbox
+
 	mu    sync.Mutex
 	state State
 }
@@ -186,6 +190,7 @@ func (l *Link) backoff(n int) time.Duration {
 
 // idle waits d while the link is down, still bounding the outbox.
 func (l *Link) idle(ctx context.Context, d time.Duration) {
+	l.bound(ctx)
 	t := l.clock.NewTimer(d)
 	defer t.Stop()
 	poll := l.clock.NewTicker(l.cfg.Poll)

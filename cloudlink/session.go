@@ -218,25 +218,34 @@ func (s *sender) loadResends(ctx context.Context) error {
 }
 
 // bound keeps the outbox within OutboxMax, evicting the oldest telemetry,
-// and records the loss as an event of its own.
+// and records the loss as an event of its own, leaving room for it. While
+// one such notice is still waiting, further evictions are only counted, so
+// a full outbox cannot fill itself with notices.
 func (l *Link) bound(ctx context.Context) {
-	n, err := l.deps.Store.EvictTelemetry(ctx, l.cfg.OutboxMax)
+	n, err := l.deps.Store.EvictTelemetry(ctx, l.cfg.OutboxMax-1)
 	if err != nil {
 		l.log.Error("bound outbox", "err", err)
 		return
 	}
 	if n == 0 {
+		l.overflowNoticed = false
 		return
 	}
+	l.evicted += n
 	l.log.Warn("outbox full: oldest telemetry evicted", "evicted", n, "max", l.cfg.OutboxMax)
+	if l.overflowNoticed {
+		return
+	}
 	ev := &gateway.Event{
 		Kind: gateway.InfoEvent, Severity: gateway.Medium, Time: l.clock.Now(), Rule: "outbox_overflow",
-		Message: fmt.Sprintf("outbox full: %d oldest telemetry events not sent", n),
-		Values:  map[string]float64{"evicted": float64(n), "outbox_max": float64(l.cfg.OutboxMax)},
+		Message: fmt.Sprintf("outbox full: %d oldest telemetry events not sent", l.evicted),
+		Values:  map[string]float64{"evicted": float64(l.evicted), "outbox_max": float64(l.cfg.OutboxMax)},
 	}
 	if err := l.deps.Store.Append(ctx, ev); err != nil {
 		l.log.Error("record outbox overflow", "err", err)
+		return
 	}
+	l.evicted, l.overflowNoticed = 0, true
 }
 
 // sendHeartbeat publishes the heartbeat (QoS 0: the next one replaces it).
