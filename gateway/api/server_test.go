@@ -175,7 +175,9 @@ func TestAlarmTestProgress(t *testing.T) {
 	c := api.NewClient(serve(t, b, clock))
 	steps := make(chan api.AlarmProgress, 8)
 	done := make(chan error, 1)
-	go func() { done <- c.TestAlarm(context.Background(), time.Minute, func(p api.AlarmProgress) { steps <- p }) }()
+	go func() {
+		done <- c.TestAlarm(context.Background(), time.Minute, func(p api.AlarmProgress) { steps <- p })
+	}()
 	require.Equal(t, api.StageRaised, (<-steps).Stage)
 
 	raised := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -203,7 +205,9 @@ func TestAlarmTestTimesOut(t *testing.T) {
 	c := api.NewClient(serve(t, &box{}, clock))
 	steps := make(chan api.AlarmProgress, 8)
 	done := make(chan error, 1)
-	go func() { done <- c.TestAlarm(context.Background(), 5*time.Second, func(p api.AlarmProgress) { steps <- p }) }()
+	go func() {
+		done <- c.TestAlarm(context.Background(), 5*time.Second, func(p api.AlarmProgress) { steps <- p })
+	}()
 	require.Equal(t, api.StageRaised, (<-steps).Stage)
 	require.NoError(t, clock.BlockUntilContext(context.Background(), 2))
 	clock.Advance(6 * time.Second)
