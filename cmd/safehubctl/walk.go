@@ -85,6 +85,11 @@ Exit 0 when every sensor passed (and the test alarm, if sent, was acknowledged).
 			if len(rep.Missing) > 0 || rep.Reason != "all sensors passed" {
 				rep.Result = "incomplete"
 			}
+			if alarm && st.Link.State == api.LinkNotConfigured {
+				fmt.Fprintln(a.stdout, "No test alarm: no center is configured (safehubctl provision).")
+				rep.Result = "incomplete"
+				alarm = false
+			}
 			if alarm && ctx.Err() == nil {
 				fmt.Fprintln(a.stdout, "Test alarm to the center:")
 				res, err := a.testAlarm(cmd, alarmTimeout, true)
