@@ -113,11 +113,19 @@ func TestBrowserAcknowledge(t *testing.T) {
 	}
 }
 
+// repoRoot is the repository root, found before any test changes directory.
+var repoRoot = func() string {
+	dir, err := filepath.Abs("../../..")
+	if err != nil {
+		panic(err) // Abs fails only if the working directory is gone
+	}
+	return dir
+}()
+
 // saveArtifact keeps a file under artifacts/ at the repository root.
 func saveArtifact(tb testing.TB, name string, data []byte) {
 	tb.Helper()
-	dir, err := filepath.Abs("../../../artifacts")
-	require.NoError(tb, err)
+	dir := filepath.Join(repoRoot, "artifacts")
 	require.NoError(tb, os.MkdirAll(dir, 0o755))
 	path := filepath.Join(dir, name)
 	require.NoError(tb, os.WriteFile(path, data, 0o644))

@@ -22,15 +22,20 @@ import (
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// testLog logs with -v only.
+func testLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.Default()
+	}
+	return quietLog()
+}
+
 func startCenter(tb testing.TB, cfg Config) *Center {
 	tb.Helper()
 	cfg.DBPath = filepath.Join(tb.TempDir(), "center.db")
 	cfg.HTTPAddr, cfg.MQTTAddr = "127.0.0.1:0", "127.0.0.1:0"
 	if cfg.Log == nil {
-		cfg.Log = quietLog()
-		if testing.Verbose() {
-			cfg.Log = slog.Default()
-		}
+		cfg.Log = testLog()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
