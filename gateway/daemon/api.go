@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safehub-iot/safehub/cloudlink"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
@@ -47,9 +48,29 @@ type apiBackend struct {
 	started time.Time
 }
 
-// linkStater is the cloud link's state, when the daemon has a link.
+// linkStater is the cloud link's state, when the daemon has a link. The
+// link's wiring (cloud.go) provides it as
+//
+//	func (d *Daemon) LinkState() (api.LinkStatus, bool) {
+//		if d.link == nil {
+//			return api.LinkStatus{}, false
+//		}
+//		return linkStatus(d.link.State()), true
+//	}
 type linkStater interface {
 	LinkState() (api.LinkStatus, bool)
+}
+
+// linkStatus converts the cloud link's state for the local API.
+func linkStatus(s cloudlink.State) api.LinkStatus {
+	st := api.LinkStatus{
+		State: api.LinkDisconnected, Broker: s.Broker, Since: s.Since, LastHeartbeat: s.LastHeartbeat,
+		OutboxDepth: s.OutboxDepth, OldestUnsent: s.OldestUnsent,
+	}
+	if s.Connected {
+		st.State = api.LinkConnected
+	}
+	return st
 }
 
 func (b *apiBackend) Status(ctx context.Context) (api.Status, error) {
