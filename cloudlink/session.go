@@ -32,6 +32,25 @@ type sender struct {
 	queue    []gateway.Event // fetched from the outbox, not yet published
 	resends  []gateway.Event // unacknowledged alarms to send again
 	dirty    bool            // the outbox may hold more than queue
+	// known is the highest seq such that every event up to it is
+	// published, evicted, in flight or queued.
+	known int64
+}
+
+// woken handles a committed event from the pipeline. The common case, the
+// next event in sequence with nothing else waiting, is sent without reading
+// the store back; anything else (a gap: an event the pipeline's channel
+// dropped, or one committed by someone else) makes the sender fetch afresh,
+// which also lets a new alarm overtake queued telemetry.
+func (s *sender) woken(ev gateway.Event) {
+	if !s.dirty && len(s.queue) == 0 && ev.Seq == s.known+1 {
+		s.queue = append(s.queue, ev)
+		s.known = ev.Seq
+		return
+	}
+	if ev.Seq > s.known {
+		s.queue, s.dirty = nil, true
+	}
 }
 
 // session publishes from the outbox over one connection until it is lost
@@ -62,12 +81,12 @@ func (l *Link) session(ctx context.Context, cn *conn) error {
 			return ctx.Err()
 		case <-cn.lost:
 			return errLost
-		case _, ok := <-l.deps.Wake:
+		case ev, ok := <-l.deps.Wake:
 			if !ok {
 				l.deps.Wake = nil
+				continue
 			}
-			// A new event may outrank what is queued: fetch afresh.
-			s.queue, s.dirty = nil, true
+			s.woken(ev)
 		case <-headDone:
 			if err := s.collect(ctx); err != nil {
 				return err
@@ -140,6 +159,14 @@ func (s *sender) fetch(ctx context.Context) error {
 	for _, ev := range evs {
 		if !s.inSet[ev.Seq] {
 			s.queue = append(s.queue, ev)
+		}
+		if !s.dirty {
+			s.known = max(s.known, ev.Seq)
+		}
+	}
+	if !s.dirty {
+		for _, f := range s.inflight {
+			s.known = max(s.known, f.ev.Seq)
 		}
 	}
 	return nil
