@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -51,7 +52,7 @@ func (d *DB) CheckPassword(ctx context.Context, name, password string) error {
 	err := d.db.QueryRowContext(ctx, `SELECT hash FROM operators WHERE name = ?`, name).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Spend the same time as for a known name.
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password)) //nolint:errcheck // timing only
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password)) //nolint:errcheck // timing only
 		return ErrBadPassword
 	}
 	if err != nil {
@@ -63,7 +64,11 @@ func (d *DB) CheckPassword(ctx context.Context, name, password string) error {
 	return nil
 }
 
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcrypt.DefaultCost)
+// dummyHash is made on first use: bcrypt is slow on purpose.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcrypt.DefaultCost)
+	return h
+})
 
 // NewSession starts a login session for operator lasting ttl and returns
 // its token (128 random bits, hex).
