@@ -46,15 +46,21 @@ func startRadar(tb testing.TB, clock clockwork.Clock) (*serialsim.Radar, *mr60fd
 	return sim, drv, rec
 }
 
-// settle waits until every query the driver sent has been answered and a
-// marker frame sent after the answers has come through.
-func settle(tb testing.TB, sim *serialsim.Radar, drv *mr60fda1.Radar, rec *recorder, marker byte) {
+// settle waits until everything sent so far has been handled: a first
+// marker frame shows the driver has read all earlier bytes (and sent any
+// queries they caused); once the radar has answered every query, a second
+// marker shows the driver has read the answers too.
+func settle(tb testing.TB, sim *serialsim.Radar, drv *mr60fda1.Radar, rec *recorder) {
 	tb.Helper()
+	marker := func(v byte) {
+		require.NoError(tb, sim.Movement(v))
+		require.Eventually(tb, func() bool { return slices.Contains(rec.values(gateway.QMovement), float64(v)) }, wait, tick, "marker %d not seen", v)
+	}
+	marker(98)
 	require.Eventually(tb, func() bool {
 		return uint64(sim.Queries(mr60fda1.CtrlFall, mr60fda1.CmdFall)) == drv.Counters().Queries
 	}, wait, tick, "queries not all answered")
-	require.NoError(tb, sim.Movement(marker))
-	require.Eventually(tb, func() bool { return slices.Contains(rec.values(gateway.QMovement), float64(marker)) }, wait, tick, "marker not seen")
+	marker(99)
 }
 
 func TestFallThroughNoise(t *testing.T) {
@@ -65,7 +71,7 @@ func TestFallThroughNoise(t *testing.T) {
 	require.NoError(t, sim.Noise(30))
 	require.NoError(t, sim.Corrupt())
 	require.NoError(t, sim.Presence(true))
-	settle(t, sim, drv, rec, 99)
+	settle(t, sim, drv, rec)
 
 	if got, want := rec.values(gateway.QFall), []float64{0, 1}; !slices.Equal(got, want) {
 		t.Errorf("fall readings = %v, want %v (one fall after the start-up state)", got, want)
