@@ -3,12 +3,6 @@ package broker
 import (
 	"crypto/tls"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,79 +10,13 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/districttest"
 	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/pkitest"
 )
 
-// startMosquitto runs /usr/sbin/mosquitto with configs/center/mosquitto.conf
-// and configs/center/acl, changed only to listen on a free loopback port and
-// to take its files from a temporary directory. It returns the broker URL.
 func startMosquitto(tb testing.TB, ca *pkitest.CA) string {
 	tb.Helper()
-	dir := tb.TempDir()
-	caFile, _, _ := ca.WriteFiles(tb, dir, "broker") // broker.crt, broker.key as the config names them
-	require.NoError(tb, os.Rename(caFile, filepath.Join(dir, "device-ca.crt")))
-	acl, err := os.ReadFile("../../../configs/center/acl")
-	require.NoError(tb, err)
-	require.NoError(tb, os.WriteFile(filepath.Join(dir, "acl"), acl, 0o600))
-	conf, err := os.ReadFile("../../../configs/center/mosquitto.conf")
-	require.NoError(tb, err)
-	port := freePort(tb)
-	s := strings.ReplaceAll(string(conf), "/etc/mosquitto/safehub/", dir+"/")
-	s = strings.ReplaceAll(s, "persistence_location /var/lib/mosquitto/", "persistence_location "+dir+"/")
-	s = strings.Replace(s, "listener 8883", fmt.Sprintf("listener %d 127.0.0.1", port), 1)
-	if s == string(conf) || !strings.Contains(s, fmt.Sprint(port)) {
-		tb.Fatalf("mosquitto.conf no longer has the lines this test rewrites")
-	}
-	u, err := user.Current()
-	require.NoError(tb, err)
-	s += "\n# test only\nuser " + u.Username + "\nlog_dest stderr\nlog_type error\nlog_type warning\n"
-	confPath := filepath.Join(dir, "mosquitto.conf")
-	require.NoError(tb, os.WriteFile(confPath, []byte(s), 0o600))
-	cmd := exec.Command("/usr/sbin/mosquitto", "-c", confPath)
-	var out lockedBuf
-	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(tb, cmd.Start())
-	tb.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if tb.Failed() {
-			tb.Logf("mosquitto output:\n%s", out.String())
-		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	require.Eventually(tb, func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}, 10*time.Second, 20*time.Millisecond, "mosquitto did not start listening: %s", &out)
-	return "ssl://" + addr
-}
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(tb, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return districttest.StartMosquitto(tb, ca)
 }
 
 func startEmbedded(tb testing.TB, ca *pkitest.CA) string {
