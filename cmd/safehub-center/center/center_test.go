@@ -2,6 +2,7 @@ package center
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -54,8 +55,14 @@ type home struct {
 
 func newHome(tb testing.TB, url, site string) *home {
 	tb.Helper()
+	return newTLSHome(tb, url, site, nil)
+}
+
+// newTLSHome is newHome with a client TLS config (certificate CN = site).
+func newTLSHome(tb testing.TB, url, site string, tc *tls.Config) *home {
+	tb.Helper()
 	h := &home{site: site, cmds: make(chan protocol.CommandMsg, 100)}
-	opts := paho.NewClientOptions().AddBroker(url).SetClientID(site).SetUsername(site).SetCleanSession(true)
+	opts := paho.NewClientOptions().AddBroker(url).SetClientID(site).SetUsername(site).SetCleanSession(true).SetTLSConfig(tc)
 	h.mq = paho.NewClient(opts)
 	tok := h.mq.Connect()
 	require.True(tb, tok.WaitTimeout(10*time.Second), "connect %s", site)
