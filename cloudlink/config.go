@@ -37,7 +37,7 @@ type Config struct {
 	// waits grow from MinBackoff (default 500 ms) with jitter.
 	MaxBackoff, MinBackoff time.Duration
 	// MaxInflight bounds events published and not yet acknowledged by the
-	// broker (default 32).
+	// broker (default 128): one fsync records up to that many PUBACKs.
 	MaxInflight int
 	// OutboxMax bounds the events waiting to be sent (default 50,000);
 	// beyond it the oldest telemetry is evicted (alarms never).
@@ -64,7 +64,7 @@ func Default() Config {
 		ConnectTimeout: 10 * time.Second,
 		MaxBackoff:     30 * time.Second,
 		MinBackoff:     500 * time.Millisecond,
-		MaxInflight:    32,
+		MaxInflight:    128,
 		OutboxMax:      50000,
 		CmdMaxAge:      10 * time.Minute,
 		AckResend:      60 * time.Second,
@@ -149,7 +149,7 @@ func (c Config) Validate() error {
 		min, max time.Duration
 	}{
 		{"keepalive", c.Keepalive, 5 * time.Second, 10 * time.Minute},
-		{"heartbeat", c.Heartbeat, time.Duration(protocol.MinHeartbeatS) * time.Second, time.Duration(protocol.MaxHeartbeatS) * time.Second},
+		{"heartbeat", c.Heartbeat, 5 * time.Second, time.Duration(protocol.MaxHeartbeatS) * time.Second},
 		{"connect_timeout", c.ConnectTimeout, 100 * time.Millisecond, 2 * time.Minute},
 		{"max_backoff", c.MaxBackoff, c.MinBackoff, 10 * time.Minute},
 		{"min_backoff", c.MinBackoff, 10 * time.Millisecond, time.Minute},
