@@ -213,15 +213,18 @@ func TestSupervision(t *testing.T) {
 	require.NoError(t, err)
 
 	clock.Advance(60 * time.Second)
-	silent, err := db.Silence(ctx, clock.Now(), 2*time.Minute)
+	silent, err := db.Silence(ctx, clock.Now(), t0, 2*time.Minute)
 	require.NoError(t, err)
 	require.Empty(t, silent, "nobody silent after 60 s")
 
 	clock.Advance(40 * time.Second) // a: 100 s > 90 s limit; b: 100 s < default 120 s
-	silent, err = db.Silence(ctx, clock.Now(), 2*time.Minute)
+	silent, err = db.Silence(ctx, clock.Now(), clock.Now().Add(-50*time.Second), 2*time.Minute)
+	require.NoError(t, err)
+	require.Empty(t, silent, "a center listening for only 50 s has not missed a 90 s heartbeat")
+	silent, err = db.Silence(ctx, clock.Now(), t0, 2*time.Minute)
 	require.NoError(t, err)
 	require.Equal(t, []string{"a"}, silent)
-	silent, err = db.Silence(ctx, clock.Now().Add(time.Second), 2*time.Minute)
+	silent, err = db.Silence(ctx, clock.Now().Add(time.Second), t0, 2*time.Minute)
 	require.NoError(t, err)
 	require.Empty(t, silent, "a silent home is reported once")
 

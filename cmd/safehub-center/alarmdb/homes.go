@@ -139,11 +139,14 @@ func goOffline(ctx context.Context, tx *sql.Tx, site, reason string) (bool, erro
 
 // Silence marks offline every online home silent for longer than its
 // heartbeat limit (defaultLimit where it has none) at now, and returns them.
-func (d *DB) Silence(ctx context.Context, now time.Time, defaultLimit time.Duration) ([]string, error) {
+// Silence is counted from listenSince at the earliest (when the center
+// started listening): a center that was down itself has not heard homes
+// that were talking all along.
+func (d *DB) Silence(ctx context.Context, now, listenSince time.Time, defaultLimit time.Duration) ([]string, error) {
 	var sites []string
 	err := d.tx(ctx, "silence", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT site FROM homes WHERE online = 1 AND last_seen_ms + (CASE WHEN heartbeat_ms > 0 THEN heartbeat_ms ELSE ? END) < ? ORDER BY site`,
-			defaultLimit.Milliseconds(), ms(now))
+		rows, err := tx.QueryContext(ctx, `SELECT site FROM homes WHERE online = 1 AND MAX(last_seen_ms, ?) + (CASE WHEN heartbeat_ms > 0 THEN heartbeat_ms ELSE ? END) < ? ORDER BY site`,
+			ms(listenSince), defaultLimit.Milliseconds(), ms(now))
 		if err != nil {
 			return fmt.Errorf("alarmdb: find silent homes: %w", err)
 		}

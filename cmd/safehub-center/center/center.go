@@ -130,6 +130,7 @@ type Center struct {
 	mq        paho.Client
 	httpSrv   *http.Server
 	httpURL   string
+	started   time.Time // when the center began listening
 
 	in     chan inbound
 	kick   chan struct{} // wake the tick loop: an ack to send
@@ -177,6 +178,7 @@ func Start(ctx context.Context, cfg Config) (_ *Center, err error) {
 		}
 		c.brokerURL = scheme + "://" + c.broker.Addr()
 	}
+	c.started = cfg.Clock.Now()
 	loopCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.wg.Add(2)

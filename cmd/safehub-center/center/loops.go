@@ -118,7 +118,7 @@ func (c *Center) tickLoop(ctx context.Context) {
 
 func (c *Center) supervise(ctx context.Context) {
 	now := c.cfg.Clock.Now()
-	silent, err := c.db.Silence(ctx, now, c.cfg.HeartbeatLimit)
+	silent, err := c.db.Silence(ctx, now, c.started, c.cfg.HeartbeatLimit)
 	if err != nil {
 		c.cfg.Log.Error("home supervision", "err", err)
 	}
