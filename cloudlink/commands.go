@@ -135,7 +135,7 @@ func (l *Link) execute(ctx context.Context, now time.Time, m protocol.CommandMsg
 		result, err = l.deps.Exec.SelfTest(ctx)
 	case protocol.CmdReplaceRules:
 		if err := l.deps.Exec.ReplaceRules(ctx, []byte(m.Rules)); err != nil {
-			return nil, protocol.CodeRejected, fmt.Errorf("rules refused, old rules kept: %w", err)
+			return nil, protocol.CodeRejected, err // the executor says why; the old rules stay
 		}
 		return nil, "", nil
 	default:
