@@ -32,7 +32,13 @@ type Mosquitto struct {
 type MosquittoOption func(*mosqConf)
 
 type mosqConf struct {
-	extra []string
+	head, extra []string
+}
+
+// WithGlobalConfig puts lines before the default listener: settings that
+// mosquitto wants first, such as "per_listener_settings true".
+func WithGlobalConfig(lines ...string) MosquittoOption {
+	return func(c *mosqConf) { c.head = append(c.head, lines...) }
 }
 
 // WithConfig appends lines to the config file, e.g. an acl_file, a TLS
@@ -57,13 +63,13 @@ func StartMosquitto(tb testing.TB, opts ...MosquittoOption) *Mosquitto {
 	}
 	dir := tb.TempDir()
 	m := &Mosquitto{Dir: dir, Conf: filepath.Join(dir, "mosquitto.conf"), addr: fmt.Sprintf("127.0.0.1:%d", FreePort(tb))}
-	conf := []string{
-		"# written by cloudlink/brokertest",
+	conf := append([]string{"# written by cloudlink/brokertest"}, c.head...)
+	conf = append(conf,
 		"user root", // the test runs as whoever it is; never drop to another user
 		fmt.Sprintf("listener %s 127.0.0.1", strings.TrimPrefix(m.addr, "127.0.0.1:")),
 		"allow_anonymous true",
 		"persistence true",
-		"persistence_location " + dir + "/",
+		"persistence_location "+dir+"/",
 		"autosave_interval 1",
 		"max_queued_messages 0",
 		"max_inflight_messages 0",
@@ -71,7 +77,7 @@ func StartMosquitto(tb testing.TB, opts ...MosquittoOption) *Mosquitto {
 		"log_dest stderr",
 		"log_type error",
 		"log_type warning",
-	}
+	)
 	conf = append(conf, c.extra...)
 	if err := os.WriteFile(m.Conf, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		tb.Fatalf("brokertest: write mosquitto config: %v", err)
