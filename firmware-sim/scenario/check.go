@@ -91,5 +91,12 @@ func Check(e Expect, alarms []Alarm, events []Event) []string {
 			bad = append(bad, fmt.Sprintf("event %s: want %d at the center, got %d", m, m.Count, n))
 		}
 	}
+	for _, m := range e.NoEvents {
+		for _, ev := range events {
+			if m.event(ev) {
+				bad = append(bad, fmt.Sprintf("event %s must not reach the center, but {kind=%s sensor=%s} did", m, ev.Kind, ev.Sensor))
+			}
+		}
+	}
 	return bad
 }

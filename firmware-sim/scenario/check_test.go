@@ -26,6 +26,7 @@ func TestCheck(t *testing.T) {
 		{"unexpected alarm", Expect{}, []Alarm{gas}, nil, []string{"unexpected alarm at the center: {rule=gas"}},
 		{"event present", Expect{Events: []Match{{Kind: "sensor_fault", Sensor: "radar"}}}, nil, []Event{fault, fault}, nil},
 		{"event missing", Expect{Events: []Match{{Kind: "sensor_fault"}}}, nil, nil, []string{"want at least one"}},
+		{"forbidden event", Expect{NoEvents: []Match{{Kind: "sensor_fault"}}}, nil, []Event{fault}, []string{"must not reach the center, but {kind=sensor_fault sensor=radar}"}},
 		{"event count", Expect{Events: []Match{{Kind: "sensor_fault", Count: 1}}}, nil, []Event{fault, fault}, []string{"want 1 at the center, got 2"}},
 	}
 	for _, tt := range tests {

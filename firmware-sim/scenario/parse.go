@@ -384,7 +384,7 @@ var severities = []string{"critical", "high", "medium", "low", "info"}
 
 func (p *parser) expect(n *yaml.Node) Expect {
 	var e Expect
-	p.fields(n, "expect", []string{"alarms", "no_alarms", "events", "other_alarms"}, func(k string, v *yaml.Node) {
+	p.fields(n, "expect", []string{"alarms", "no_alarms", "events", "no_events", "other_alarms"}, func(k string, v *yaml.Node) {
 		path := "expect." + k
 		switch k {
 		case "alarms":
@@ -398,6 +398,13 @@ func (p *parser) expect(n *yaml.Node) Expect {
 			}
 		case "events":
 			e.Events = p.matches(v, path, true)
+		case "no_events":
+			e.NoEvents = p.matches(v, path, true)
+			for i, m := range e.NoEvents {
+				if m.Count != 0 {
+					p.fail(v.Content[i], fmt.Sprintf("%s[%d]", path, i), "count means nothing for an event that must not arrive")
+				}
+			}
 		case "other_alarms":
 			if s := p.str(v, path); s != "" && s != "allow" && s != "forbid" {
 				p.fail(v, path, "expected allow or forbid, got %q", s)

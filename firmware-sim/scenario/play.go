@@ -56,8 +56,13 @@ type FakeTimeline struct {
 	// Busy is how long after a Do fine steps are used (default 5 s).
 	Busy time.Duration
 	// Pause is the real time given to the home after each increment
-	// (default 200 µs).
+	// (default 200 µs); with Settle set, only after fine increments.
 	Pause time.Duration
+	// Settle, if set, is called after each increment and Pause, and
+	// should return once the home has caught up with the clock (e.g. its
+	// event loop has turned), so simulated time never runs ahead of what
+	// the home has processed.
+	Settle func(ctx context.Context) error
 
 	fineLeft time.Duration
 }
@@ -85,15 +90,22 @@ func (t *FakeTimeline) Advance(ctx context.Context, d time.Duration) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		step := t.Coarse
-		if t.fineLeft > 0 {
+		step, fine := t.Coarse, t.fineLeft > 0
+		if fine {
 			step = t.Fine
 		}
 		step = min(step, d)
 		t.Clock.Advance(step)
 		d -= step
 		t.fineLeft -= step
-		time.Sleep(t.Pause)
+		if fine || t.Settle == nil {
+			time.Sleep(t.Pause)
+		}
+		if t.Settle != nil {
+			if err := t.Settle(ctx); err != nil {
+				return err
+			}
+		}
 	}
 	t.fineLeft = t.Busy
 	return nil

@@ -149,6 +149,8 @@ type Expect struct {
 	// Events (non-alarm kinds, e.g. sensor_fault) must reach the center at
 	// least once, or exactly Count times when Count is set.
 	Events []Match
+	// NoEvents must not reach the center at all.
+	NoEvents []Match
 	// OtherAlarms allows alarms that no Alarms entry names; by default any
 	// such alarm fails the scenario.
 	OtherAlarms bool

@@ -25,6 +25,11 @@ const (
 	roomHPa     = 1013.0
 )
 
+// watchAfter is how long after a gas or temperature change (and its ramp)
+// Sync paces the clock by the sensor's samples: long enough for the rules'
+// raise and clear delays to play out on real samples.
+const watchAfter = 3 * time.Minute
+
 // device is one sensor's simulated hardware.
 type device struct {
 	id, kind string
@@ -36,6 +41,11 @@ type device struct {
 	ch  int
 	cal mqgas.Calibration
 	ppm float64
+	// interval is how often the sensor samples (gas, climate); while the
+	// clock is before watchUntil, Sync keeps time from running ahead of
+	// its samples.
+	interval   time.Duration
+	watchUntil time.Time
 	// climate
 	bme  *i2csim.BME280
 	temp float64
@@ -114,6 +124,10 @@ func (h *Home) buildDevice(spec gateway.SensorSpec, d *device) error {
 		}
 		bus, addr := mq.I2CAddress()
 		d.adc, d.ch, d.cal, d.ppm = i2csim.NewADS1115(h.clock), o.Channel, mq.Calibration(), cleanAirPPM
+		d.interval = o.SampleInterval
+		if d.interval <= 0 {
+			d.interval = time.Second
+		}
 		d.adc.SetVolts(d.ch, d.cal.Volts(d.ppm))
 		if err := h.HW.Bus(bus).Attach(addr, d.adc); err != nil {
 			return err
@@ -131,6 +145,10 @@ func (h *Home) buildDevice(spec gateway.SensorSpec, d *device) error {
 			addr = 0x76
 		}
 		d.bme, d.temp = i2csim.NewBME280(h.clock), roomTemp
+		d.interval = o.SampleInterval
+		if d.interval <= 0 {
+			d.interval = 30 * time.Second
+		}
 		d.bme.SetClimate(roomTemp, roomRH, roomHPa)
 		if err := h.HW.Bus(bus).Attach(addr, d.bme); err != nil {
 			return err
@@ -147,7 +165,7 @@ func (h *Home) buildDevice(spec gateway.SensorSpec, d *device) error {
 		if err != nil {
 			return err
 		}
-		h.radar, d.radar = r, true
+		h.radar, d.radar, h.radarID = r, true, spec.ID
 		h.HW.MapSerial(o.Port, r.Path())
 	case "rf433":
 		var o rfOpts
@@ -210,6 +228,7 @@ func (h *Home) Do(ctx context.Context, op scenario.Op) error {
 		}
 		from := d.ppm
 		d.ppm = st.Value
+		d.watchUntil = h.clock.Now().Add(st.Over + watchAfter)
 		cal := d.cal
 		volts := func(ppm float64) float64 { return cal.Volts(max(ppm, 1)) }
 		d.adc.Set(d.ch, i2csim.Map(i2csim.Ramp(h.clock.Now(), from, st.Value, st.Over), volts))
@@ -219,6 +238,7 @@ func (h *Home) Do(ctx context.Context, op scenario.Op) error {
 			return fmt.Errorf("%s is not a climate sensor", d.id)
 		}
 		d.bme.RampTemp(d.temp, st.Value, st.Over, roomRH, roomHPa)
+		d.watchUntil = h.clock.Now().Add(st.Over + watchAfter)
 		d.temp = st.Value
 		return nil
 	case scenario.Fall, scenario.GetUp:
@@ -233,7 +253,8 @@ func (h *Home) Do(ctx context.Context, op scenario.Op) error {
 		if !d.radar {
 			return fmt.Errorf("%s is not a fall radar", d.id)
 		}
-		if st.Do == scenario.RadarSilent {
+		h.radarSilent = st.Do == scenario.RadarSilent
+		if h.radarSilent {
 			h.radar.Silence()
 		} else {
 			h.radar.Resume()

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/safehub-iot/safehub/cloudlink"
 	_ "github.com/safehub-iot/safehub/drivers/all"      // gpio, I²C drivers
 	_ "github.com/safehub-iot/safehub/drivers/mr60fda1" // fall radar
@@ -56,6 +58,11 @@ type Home struct {
 	devices map[string]*device
 	radar   *serialsim.Radar
 	bridge  *serialsim.RFBridge
+	radarID string
+
+	// Device traffic on a fake clock (Sync; one caller at a time).
+	radarSilent           bool
+	lastBeat, lastCheckIn time.Time
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -72,16 +79,9 @@ func Start(ctx context.Context, opts Options) (_ *Home, err error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	cfg, err := config.Load(opts.ConfigPath)
+	path, cfg, err := PrepareConfig(opts.ConfigPath, opts.Dir)
 	if err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
-		return nil, fmt.Errorf("simhome: %w", err)
-	}
-	path, err := rewriteConfig(opts.ConfigPath, opts.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("simhome: %w", err)
 	}
 	h := &Home{HW: simhw.New(opts.Clock), Site: cfg.Site.ID, opts: opts, clock: opts.Clock, log: opts.Log, devices: map[string]*device{}}
 	defer func() {
@@ -107,7 +107,9 @@ func Start(ctx context.Context, opts Options) (_ *Home, err error) {
 	if h.Link != nil {
 		h.run(runCtx, "cloud link", h.Link.Run)
 	}
-	h.run(runCtx, "device traffic", h.traffic)
+	if _, fake := opts.Clock.(*clockwork.FakeClock); !fake {
+		h.run(runCtx, "device traffic", h.traffic)
+	}
 	return h, nil
 }
 
@@ -124,6 +126,25 @@ func (h *Home) run(ctx context.Context, name string, f func(context.Context) err
 			h.mu.Unlock()
 		}
 	}()
+}
+
+// PrepareConfig writes the home's copy of the config at src into dir (the
+// store and API socket moved into dir, the rules file found from the
+// working directory or beside the config, the cloud section left to the
+// home's own link) and loads it.
+func PrepareConfig(src, dir string) (string, *config.File, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", nil, fmt.Errorf("simhome: %w", err)
+	}
+	path, err := rewriteConfig(src, dir)
+	if err != nil {
+		return "", nil, fmt.Errorf("simhome: %w", err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", src, err)
+	}
+	return path, cfg, nil
 }
 
 // newLink builds the cloud link from the config's cloud section, aimed at
@@ -158,12 +179,19 @@ func (h *Home) newLink(cfg *config.File) (*cloudlink.Link, error) {
 	})
 }
 
-// traffic is what the devices send by themselves: the radar's heartbeat
-// every 10 s (unless silenced) and the pendant's check-in every hour.
+// How often the devices speak by themselves.
+const (
+	radarBeatEvery = 10 * time.Second
+	checkInEvery   = time.Hour
+)
+
+// traffic is what the devices send by themselves on a real clock: the
+// radar's heartbeat every 10 s and the pendant's check-in every hour.
 func (h *Home) traffic(ctx context.Context) error {
-	radarBeat := h.clock.NewTicker(10 * time.Second)
+	h.sendCheckIns()
+	radarBeat := h.clock.NewTicker(radarBeatEvery)
 	defer radarBeat.Stop()
-	checkIn := h.clock.NewTicker(time.Hour)
+	checkIn := h.clock.NewTicker(checkInEvery)
 	defer checkIn.Stop()
 	for {
 		select {
@@ -174,13 +202,68 @@ func (h *Home) traffic(ctx context.Context) error {
 				_ = h.radar.Heartbeat()
 			}
 		case <-checkIn.Chan():
-			for _, d := range h.devices {
-				if d.rf != nil && d.rf.checkIn != 0 {
-					_ = h.bridge.Send(d.rf.code(d.rf.checkIn), 3)
-				}
+			h.sendCheckIns()
+		}
+	}
+}
+
+func (h *Home) sendCheckIns() {
+	for _, d := range h.devices {
+		if d.rf != nil && d.rf.checkIn != 0 {
+			_ = h.bridge.Send(d.rf.code(d.rf.checkIn), 3)
+		}
+	}
+}
+
+// syncWait bounds how long Sync waits in real time for a device's message
+// to reach the pipeline.
+const syncWait = 200 * time.Millisecond
+
+// Sync is the device traffic on a fake clock, called by the timeline after
+// each step of the clock: it sends what is due (radar heartbeat, pendant
+// check-in) and waits until the drivers have passed it to the pipeline and
+// the pipeline's loop has turned, so simulated time never runs ahead of
+// what the home has processed (a heartbeat still in a pty buffer must not
+// look like a silent radar).
+func (h *Home) Sync(ctx context.Context) error {
+	now := h.clock.Now()
+	var waitFor []string
+	if h.radar != nil && !h.radarSilent && now.Sub(h.lastBeat) >= radarBeatEvery {
+		h.lastBeat = now
+		if err := h.radar.Heartbeat(); err == nil {
+			waitFor = append(waitFor, h.radarID)
+		}
+	}
+	if h.bridge != nil && (h.lastCheckIn.IsZero() || now.Sub(h.lastCheckIn) >= checkInEvery) {
+		h.lastCheckIn = now
+		h.sendCheckIns()
+	}
+	deadline := time.Now().Add(syncWait)
+	for _, id := range waitFor {
+		for !h.seenSince(id, now) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+	// A sampling sensor being watched (gas rising) must have sampled
+	// within its interval: its driver's conversion takes real time.
+	for _, d := range h.devices {
+		if d.interval > 0 && now.Before(d.watchUntil) {
+			for !h.seenSince(d.id, now.Add(-d.interval)) && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Microsecond)
 			}
 		}
 	}
+	pipe := h.Daemon.Pipeline()
+	return pipe.Exec(ctx, func(time.Time, gateway.Evaluator) []gateway.Action { return nil })
+}
+
+func (h *Home) seenSince(id string, t time.Time) bool {
+	for _, s := range h.Daemon.Pipeline().Health() {
+		if s.ID == id {
+			return !s.LastSeen.Before(t)
+		}
+	}
+	return true
 }
 
 // Err is the first component failure, if any.

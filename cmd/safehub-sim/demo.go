@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
+	"github.com/safehub-iot/safehub/firmware-sim/scenario"
+)
+
+// cmdDemo runs the center console (embedded broker, a demo operator) and
+// one simulated home looping a scenario on the real clock, printing what
+// happens, until ctx is done (Ctrl-C).
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("safehub-sim demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "configs/demo.yaml", "the home's safehubd config `file`")
+	scPath := fs.String("scenario", "configs/scenarios/demo.yaml", "the scenario `file` to loop")
+	httpAddr := fs.String("http", "127.0.0.1:8080", "web console `address` (a free port is used if it is taken)")
+	operator := fs.String("operator", "demo:safehub-demo", "demo operator `name:password`")
+	logLevel := fs.String("log-level", "warn", "log `level`: debug, info, warn, error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: demo: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	name, pw, ok := strings.Cut(*operator, ":")
+	if !ok || name == "" || pw == "" {
+		return fmt.Errorf("%w: --operator: want name:password, got %q", errUsage, *operator)
+	}
+	log, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	sc, err := scenario.Load(*scPath)
+	if err != nil {
+		return &exitError{code: exitScenario, err: err}
+	}
+	if !portFree(*httpAddr) {
+		fmt.Fprintf(stdout, "%s is taken; the console uses a free port instead\n", *httpAddr)
+		*httpAddr = "127.0.0.1:0"
+	}
+	dir, err := os.MkdirTemp("", "safehub-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	out := &syncWriter{w: stdout}
+	clock := clockwork.NewRealClock()
+	s, err := startStack(ctx, stackOptions{
+		configPath: *cfgPath, dir: dir, clock: clock, log: log, httpAddr: *httpAddr,
+		operators: map[string]string{name: pw},
+		onAlarm: func(a alarmdb.Alarm) {
+			fmt.Fprintf(out, "%s  CENTER  new %s alarm from %s/%s (%s): %s\n", stamp(clock), a.Severity, a.Site, a.Sensor, a.Rule, a.Message)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	fmt.Fprintf(out, "SafeHub demo\n  center console: %s   (log in as %s / %s)\n  center broker:  %s (embedded, demo mode)\n  home:           %s, %s on simulated hardware\n  scenario:       %s, looping; Ctrl-C to stop\n\n",
+		s.center.HTTPURL(), name, pw, s.center.BrokerURL(), s.home.Site, *cfgPath, sc.Name)
+
+	evs, unsubscribe := s.home.Daemon.Pipeline().Subscribe(1024)
+	printed := make(chan struct{})
+	go func() {
+		defer close(printed)
+		for ev := range evs {
+			fmt.Fprintf(out, "%s  HOME    %-8s %-16s %-15s %s\n", stamp(clock), ev.Severity, ev.Kind, ev.Sensor, ev.Message)
+		}
+	}()
+	defer func() { unsubscribe(); <-printed }()
+
+	for round := 1; ctx.Err() == nil; round++ {
+		fmt.Fprintf(out, "%s  SIM     round %d of %q (%v)\n", stamp(clock), round, sc.Name, sc.Duration)
+		err := scenario.Play(ctx, sc, s.home, scenario.RealTimeline{Clock: clock}, func(op scenario.Op) {
+			what := string(op.Step.Do)
+			if op.Phase == scenario.End {
+				what += " ends"
+			}
+			fmt.Fprintf(out, "%s  SIM     %-25s %s\n", stamp(clock), what, op.Step.Device)
+		})
+		if errors.Is(err, context.Canceled) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(out, "stopping")
+	return nil
+}
+
+func stamp(c clockwork.Clock) string { return c.Now().Format("15:04:05.000") }
+
+func portFree(addr string) bool {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
+}
+
