@@ -110,4 +110,3 @@ func portFree(addr string) bool {
 	ln.Close()
 	return true
 }
-
