@@ -249,14 +249,24 @@ func (s *sender) loadResends(ctx context.Context) error {
 // one such notice is still waiting, further evictions are only counted, so
 // a full outbox cannot fill itself with notices.
 func (l *Link) bound(ctx context.Context) {
+	depth, _, err := l.deps.Store.OutboxDepth(ctx)
+	if err != nil {
+		l.log.Error("bound outbox", "err", err)
+		return
+	}
+	if depth <= l.cfg.OutboxMax {
+		if depth < l.cfg.OutboxMax {
+			l.overflowNoticed = false
+		}
+		return
+	}
 	n, err := l.deps.Store.EvictTelemetry(ctx, l.cfg.OutboxMax-1)
 	if err != nil {
 		l.log.Error("bound outbox", "err", err)
 		return
 	}
 	if n == 0 {
-		l.overflowNoticed = false
-		return
+		return // only alarms left: they are never evicted
 	}
 	l.evicted += n
 	l.log.Warn("outbox full: oldest telemetry evicted", "evicted", n, "max", l.cfg.OutboxMax)
