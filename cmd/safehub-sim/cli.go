@@ -33,6 +33,8 @@ const usage = `safehub-sim runs simulated SafeHub homes against a center console
                                              clock and check the declared outcome
   safehub-sim demo [flags]                   center console and one home looping a demo
                                              scenario on the real clock, until Ctrl-C
+  safehub-sim district [flags]               N homes against a broker with the center:
+                                             memory, CPU, alarm latency, loss, recovery
 
 Run "safehub-sim COMMAND -h" for a command's flags.
 `
@@ -49,6 +51,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
+	case "district":
+		err = cmdDistrict(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -1,0 +1,380 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"periph.io/x/conn/v3/gpio"
+
+	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
+	"github.com/safehub-iot/safehub/cmd/safehub-center/center"
+	"github.com/safehub-iot/safehub/firmware-sim/district"
+)
+
+type districtFlags struct {
+	homes, alarms, rtt, outageAlarms int
+	rate                             float64
+	heartbeat, idle, outage, settle  time.Duration
+	mosquitto, logLevel              string
+}
+
+// cmdDistrict runs N homes against a broker with the center in-process
+// and prints the figures docs/benchmarks.md records.
+func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("safehub-sim district", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f districtFlags
+	fs.IntVar(&f.homes, "homes", 200, "number of `homes`")
+	fs.Float64Var(&f.rate, "rate", 50, "alarms per `second` across the district during the storm")
+	fs.IntVar(&f.alarms, "alarms", 0, "alarms in the storm (default: one per home)")
+	fs.IntVar(&f.rtt, "rtt", 1000, "raw broker QoS 1 round trips to measure beside the alarms")
+	fs.DurationVar(&f.heartbeat, "heartbeat", time.Minute, "each home's heartbeat `interval`")
+	fs.DurationVar(&f.idle, "idle", 0, "measure CPU with only heartbeats flowing for this `long` before the storm")
+	fs.DurationVar(&f.outage, "outage", 0, "after the storm, stop the broker this `long` (needs --mosquitto) and measure recovery")
+	fs.IntVar(&f.outageAlarms, "outage-alarms", 0, "alarms raised during the outage (default: one per home)")
+	fs.DurationVar(&f.settle, "settle", 2*time.Minute, "how `long` to wait for every alarm to reach the console")
+	fs.StringVar(&f.mosquitto, "mosquitto", "", "run the homes and the center against a Mosquitto started from this `binary` (e.g. /usr/sbin/mosquitto) instead of the center's embedded broker")
+	fs.StringVar(&f.logLevel, "log-level", "error", "log `level`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("%w: district: unexpected argument %q", errUsage, fs.Arg(0))
+	case f.homes < 1:
+		return fmt.Errorf("%w: --homes: %d (want at least 1)", errUsage, f.homes)
+	case f.rate <= 0:
+		return fmt.Errorf("%w: --rate: %g (want more than 0)", errUsage, f.rate)
+	case f.alarms < 0 || f.outageAlarms < 0 || f.rtt < 0:
+		return fmt.Errorf("%w: --alarms, --outage-alarms and --rtt must not be negative", errUsage)
+	case f.outage > 0 && f.mosquitto == "":
+		return fmt.Errorf("%w: --outage needs --mosquitto (the embedded broker cannot be restarted under the center)", errUsage)
+	}
+	if f.alarms == 0 {
+		f.alarms = f.homes
+	}
+	if f.outageAlarms == 0 {
+		f.outageAlarms = f.homes
+	}
+	log, err := newLogger(stderr, f.logLevel)
+	if err != nil {
+		return err
+	}
+	limit, err := raiseFileLimit()
+	if err != nil {
+		return fmt.Errorf("raise open-files limit: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "safehub-district-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintf(stdout, "district: %d homes, heartbeat %v, storm %d alarms at %g/s, GOMAXPROCS %d, open-files limit %d\n",
+		f.homes, f.heartbeat, f.alarms, f.rate, runtime.GOMAXPROCS(0), limit)
+
+	var mq *mosquitto
+	if f.mosquitto != "" {
+		if mq, err = startMosquitto(f.mosquitto, dir); err != nil {
+			return err
+		}
+		defer mq.stop()
+	}
+	tr := newTracker()
+	ccfg := center.Config{DBPath: filepath.Join(dir, "center.db"), HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0",
+		HeartbeatLimit: 3 * f.heartbeat, OnAlarm: tr.stored, Log: log.With("component", "center")}
+	if mq != nil {
+		ccfg.BrokerURL = mq.url()
+	}
+	c, err := center.Start(ctx, ccfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c.Close(cctx)
+	}()
+	brokerURL := c.BrokerURL()
+	fmt.Fprintf(stdout, "broker: %s (%s)\n", brokerURL, map[bool]string{true: "mosquitto " + f.mosquitto, false: "center's embedded mochi"}[mq != nil])
+
+	runtime.GC()
+	rss0, _ := rssBytes(os.Getpid())
+	began := time.Now()
+	d, err := district.Start(ctx, district.Config{Homes: f.homes, BrokerURL: brokerURL, Heartbeat: f.heartbeat, Log: log.With("component", "home")})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	err = d.WaitConnected(wctx, 200*time.Millisecond)
+	cancel()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "connected: %d homes in %.1f s\n", f.homes, time.Since(began).Seconds())
+	runtime.GC()
+	rss1, _ := rssBytes(os.Getpid())
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(stdout, "memory: process RSS %.0f MiB for %d homes + center = %.1f KiB per home (Go heap in use %.1f KiB per home, %d goroutines)\n",
+		float64(rss1)/(1<<20), f.homes, float64(rss1-rss0)/1024/float64(f.homes), float64(ms.HeapInuse)/1024/float64(f.homes), runtime.NumGoroutine())
+	if mq != nil {
+		if r, err := rssBytes(mq.pid()); err == nil {
+			fmt.Fprintf(stdout, "memory: mosquitto RSS %.0f MiB\n", float64(r)/(1<<20))
+		}
+	}
+	if f.idle > 0 {
+		if err := measureIdle(ctx, stdout, f.idle, mq); err != nil {
+			return err
+		}
+	}
+	if f.rtt > 0 {
+		rtt, err := brokerRTT(brokerURL, f.rtt)
+		if err != nil {
+			return fmt.Errorf("raw broker round trip: %w", err)
+		}
+		fmt.Fprintf(stdout, "raw broker QoS 1 publish→PUBACK round trip: %s\n", rtt)
+	}
+	if err := storm(ctx, stdout, d, tr, f, mq, "storm"); err != nil {
+		return err
+	}
+	if f.outage > 0 {
+		if err := outage(ctx, stdout, d, tr, f, mq); err != nil {
+			return err
+		}
+	}
+	alarms, err := c.DB().Alarms(ctx, alarmdb.Filter{})
+	if err != nil {
+		return err
+	}
+	want := f.alarms
+	if f.outage > 0 {
+		want += f.outageAlarms
+	}
+	fmt.Fprintf(stdout, "console: %d alarms stored for %d raised (duplicates %d, lost %d)\n", len(alarms), want, tr.dups(), max(want-len(alarms), 0))
+	if len(alarms) != want {
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d alarms raised, %d in the console", want, len(alarms))}
+	}
+	return nil
+}
+
+func measureIdle(ctx context.Context, out io.Writer, d time.Duration, mq *mosquitto) error {
+	self, err := startCPU(os.Getpid())
+	if err != nil {
+		return err
+	}
+	var broker *cpuMeter
+	if mq != nil {
+		if broker, err = startCPU(mq.pid()); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+	}
+	p, _ := self.percent()
+	fmt.Fprintf(out, "idle (heartbeats only, %v): homes+center process %.1f%% of a core", d, p)
+	if broker != nil {
+		b, _ := broker.percent()
+		fmt.Fprintf(out, ", mosquitto %.1f%% of a core", b)
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+// brokerRTT publishes n QoS 1 messages one after another and times each
+// publish until its PUBACK: the floor under any alarm's latency.
+func brokerRTT(url string, n int) (latencies, error) {
+	const site = "rtt-probe"
+	opts := paho.NewClientOptions().AddBroker(url).SetClientID("safehub-sim-rtt").SetUsername(site).SetCleanSession(true)
+	cl := paho.NewClient(opts)
+	if t := cl.Connect(); !t.WaitTimeout(10*time.Second) || t.Error() != nil {
+		return nil, fmt.Errorf("connect %s: %v", url, t.Error())
+	}
+	defer cl.Disconnect(100)
+	topic := "safehub/v1/" + site + "/cmd/reply"
+	out := make(latencies, 0, n)
+	for range n {
+		t0 := time.Now()
+		t := cl.Publish(topic, 1, false, []byte(`{}`))
+		if !t.WaitTimeout(10*time.Second) || t.Error() != nil {
+			return nil, fmt.Errorf("publish: %v", t.Error())
+		}
+		out = append(out, time.Since(t0))
+	}
+	return out, nil
+}
+
+// tracker pairs each button edge with the alarm stored at the center.
+type tracker struct {
+	mu      sync.Mutex
+	edges   map[string][]time.Time // by site, oldest first
+	lat     latencies
+	dup     int
+	arrived chan struct{}
+}
+
+func newTracker() *tracker {
+	return &tracker{edges: map[string][]time.Time{}, arrived: make(chan struct{}, 1)}
+}
+
+func (t *tracker) pressed(site string, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.edges[site] = append(t.edges[site], at)
+}
+
+// stored is the center's OnAlarm hook: called once per alarm, after it is
+// stored.
+func (t *tracker) stored(a alarmdb.Alarm) {
+	now := time.Now()
+	t.mu.Lock()
+	q := t.edges[a.Site]
+	if len(q) == 0 {
+		t.dup++ // an alarm nobody pressed for: must not happen
+	} else {
+		t.lat = append(t.lat, now.Sub(q[0]))
+		t.edges[a.Site] = q[1:]
+	}
+	t.mu.Unlock()
+	select {
+	case t.arrived <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the latencies so far and starts a new series.
+func (t *tracker) take() latencies {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l := t.lat
+	t.lat = nil
+	return l
+}
+
+func (t *tracker) pending() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, q := range t.edges {
+		n += len(q)
+	}
+	return n
+}
+
+func (t *tracker) dups() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.dup
+}
+
+// pressHold is how long each button is held. A press shorter than the time
+// the box is starved of CPU is seen as a glitch and debounced away (the
+// driver reads the level after each edge), as on a real box; a person
+// holds an emergency button for longer than this.
+const pressHold = time.Second
+
+// press raises n alarms at rate per second, spread over the homes, each
+// button released after pressHold.
+func press(ctx context.Context, d *district.District, tr *tracker, n int, rate float64, first int) {
+	tick := time.Duration(float64(time.Second) / rate)
+	next := time.Now()
+	var wg sync.WaitGroup
+	for k := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		h := d.Homes[(first+k)%len(d.Homes)]
+		tr.pressed(h.Site, time.Now())
+		h.Pins.Set(district.ButtonPin, gpio.Low)
+		wg.Add(1)
+		time.AfterFunc(pressHold, func() { defer wg.Done(); h.Release() })
+		next = next.Add(tick)
+		if w := time.Until(next); w > 0 {
+			time.Sleep(w)
+		}
+	}
+	wg.Wait()
+}
+
+// waitAll waits until every pressed alarm is in the console or limit
+// passes, and returns when the last one arrived.
+func waitAll(ctx context.Context, tr *tracker, limit time.Duration) (time.Time, bool) {
+	deadline := time.After(limit)
+	last := time.Now()
+	for tr.pending() > 0 {
+		select {
+		case <-ctx.Done():
+			return last, false
+		case <-deadline:
+			return last, false
+		case <-tr.arrived:
+			last = time.Now()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return last, true
+}
+
+func storm(ctx context.Context, out io.Writer, d *district.District, tr *tracker, f districtFlags, mq *mosquitto, name string) error {
+	self, _ := startCPU(os.Getpid())
+	var broker *cpuMeter
+	if mq != nil {
+		broker, _ = startCPU(mq.pid())
+	}
+	began := time.Now()
+	press(ctx, d, tr, f.alarms, f.rate, 0)
+	pressDone := time.Since(began)
+	_, ok := waitAll(ctx, tr, f.settle)
+	p, _ := self.percent()
+	lat := tr.take()
+	fmt.Fprintf(out, "%s: %d alarms pressed in %.1f s; edge→console %s; lost %d\n", name, f.alarms, pressDone.Seconds(), lat, tr.pending())
+	fmt.Fprintf(out, "%s CPU: homes+center process %.0f%% of a core", name, p)
+	if broker != nil {
+		b, _ := broker.percent()
+		fmt.Fprintf(out, ", mosquitto %.0f%% of a core", b)
+	}
+	fmt.Fprintln(out)
+	if !ok {
+		return &exitError{code: exitFailed, err: fmt.Errorf("%s: %d alarms not in the console after %v", name, tr.pending(), f.settle)}
+	}
+	return nil
+}
+
+func outage(ctx context.Context, out io.Writer, d *district.District, tr *tracker, f districtFlags, mq *mosquitto) error {
+	fmt.Fprintf(out, "outage: stopping mosquitto for %v, %d alarms raised meanwhile\n", f.outage, f.outageAlarms)
+	down := time.Now()
+	if err := mq.stop(); err != nil {
+		return err
+	}
+	rate := float64(f.outageAlarms) / max(f.outage.Seconds()/2, 1)
+	press(ctx, d, tr, f.outageAlarms, rate, f.alarms)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Until(down.Add(f.outage))):
+	}
+	unsent, _ := d.Unsent(ctx)
+	fmt.Fprintf(out, "outage: %d events waiting in the homes' outboxes\n", unsent)
+	if err := mq.start(); err != nil {
+		return err
+	}
+	up := time.Now()
+	last, ok := waitAll(ctx, tr, f.settle)
+	tr.take()
+	fmt.Fprintf(out, "recovery: every queued alarm in the console %.1f s after the broker came back; lost %d\n", last.Sub(up).Seconds(), tr.pending())
+	if !ok {
+		return &exitError{code: exitFailed, err: fmt.Errorf("recovery: %d alarms not in the console after %v", tr.pending(), f.settle)}
+	}
+	return nil
+}
