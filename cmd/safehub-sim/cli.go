@@ -35,6 +35,8 @@ const usage = `safehub-sim runs simulated SafeHub homes against a center console
                                              scenario on the real clock, until Ctrl-C
   safehub-sim district [flags]               N homes against a broker with the center:
                                              memory, CPU, alarm latency, loss, recovery
+  safehub-sim idle [flags]                   one home's daemon, nothing happening: resident
+                                             memory and CPU
 
 Run "safehub-sim COMMAND -h" for a command's flags.
 `
@@ -53,6 +55,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "district":
 		err = cmdDistrict(ctx, args[1:], stdout, stderr)
+	case "idle":
+		err = cmdIdle(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
