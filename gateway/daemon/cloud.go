@@ -29,6 +29,7 @@ import (
 
 	"github.com/safehub-iot/safehub/cloudlink"
 	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
 )
 
@@ -124,3 +125,15 @@ func (x linkExec) SelfTest(context.Context) (any, error) {
 		"sensors":          x.d.pipe.Health(),
 	}, nil
 }
+
+// LinkState reports the cloud link's state for the local API; ok is false
+// on a local-only box.
+func (d *Daemon) LinkState() (api.LinkStatus, bool) {
+	if d.link == nil {
+		return api.LinkStatus{}, false
+	}
+	return linkStatus(d.link.State()), true
+}
+
+// Link is the cloud link, or nil on a local-only box.
+func (d *Daemon) Link() *cloudlink.Link { return d.link }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/safehub-iot/safehub/cloudlink"
 	"github.com/safehub-iot/safehub/drivers/hostio"
 	"github.com/safehub-iot/safehub/firmware-sim/simhw"
 	"github.com/safehub-iot/safehub/gateway"
@@ -61,6 +62,7 @@ type Daemon struct {
 	sensorCtx context.Context
 	closers   []func() error
 	extras    []func(ctx context.Context) error // components run beside the pipeline
+	link      *cloudlink.Link                   // nil for a local-only box
 }
 
 // New loads the config and opens the store and the hardware. Nothing runs
@@ -126,6 +128,18 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		return clockCheck.Watch(ctx, t.Chan())
 	})
 	d.extras = append(d.extras, d.serveAPI) // the local API (api.go)
+	link, err := d.newLink(cfg)             // the cloud link (cloud.go)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if link != nil {
+		d.link = link
+		d.extras = append(d.extras, link.Run)
+	}
+	if cfg.Fallback != nil {
+		d.extras = append(d.extras, d.runFallback) // SMS when the link is down (fallback.go)
+	}
 	return d, nil
 }
 
