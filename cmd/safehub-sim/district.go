@@ -23,7 +23,9 @@ type districtFlags struct {
 	homes, alarms, rtt, outageAlarms int
 	rate                             float64
 	heartbeat, idle, outage, settle  time.Duration
+	hold                             time.Duration
 	mosquitto, logLevel              string
+	disk                             bool
 }
 
 // cmdDistrict runs N homes against a broker with the center in-process
@@ -35,6 +37,7 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&f.homes, "homes", 200, "number of `homes`")
 	fs.Float64Var(&f.rate, "rate", 50, "alarms per `second` across the district during the storm")
 	fs.IntVar(&f.alarms, "alarms", 0, "alarms in the storm (default: one per home)")
+	fs.DurationVar(&f.hold, "hold", time.Second, "how `long` each button is held; a press shorter than a CPU stall of the box is debounced away, as on a real box")
 	fs.IntVar(&f.rtt, "rtt", 1000, "raw broker QoS 1 round trips to measure beside the alarms")
 	fs.DurationVar(&f.heartbeat, "heartbeat", time.Minute, "each home's heartbeat `interval`")
 	fs.DurationVar(&f.idle, "idle", 0, "measure CPU with only heartbeats flowing for this `long` before the storm")
@@ -42,6 +45,7 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&f.outageAlarms, "outage-alarms", 0, "alarms raised during the outage (default: one per home)")
 	fs.DurationVar(&f.settle, "settle", 2*time.Minute, "how `long` to wait for every alarm to reach the console")
 	fs.StringVar(&f.mosquitto, "mosquitto", "", "run the homes and the center against a Mosquitto started from this `binary` (e.g. /usr/sbin/mosquitto) instead of the center's embedded broker")
+	fs.BoolVar(&f.disk, "disk", false, "give each home a SQLite file on disk (fsynced on every commit, as on a box) instead of an in-memory database")
 	fs.StringVar(&f.logLevel, "log-level", "error", "log `level`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -55,6 +59,10 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w: --rate: %g (want more than 0)", errUsage, f.rate)
 	case f.alarms < 0 || f.outageAlarms < 0 || f.rtt < 0:
 		return fmt.Errorf("%w: --alarms, --outage-alarms and --rtt must not be negative", errUsage)
+	case f.hold < 50*time.Millisecond:
+		return fmt.Errorf("%w: --hold: %v (want at least 50ms: the button's debounce is 30ms)", errUsage, f.hold)
+	case float64(f.alarms) > float64(f.homes) && f.rate*f.hold.Seconds() >= float64(f.homes):
+		return fmt.Errorf("%w: --rate %g with --hold %v presses a home again while it is still held; lower the rate or the hold, or add homes", errUsage, f.rate, f.hold)
 	case f.outage > 0 && f.mosquitto == "":
 		return fmt.Errorf("%w: --outage needs --mosquitto (the embedded broker cannot be restarted under the center)", errUsage)
 	}
@@ -77,8 +85,12 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer os.RemoveAll(dir)
-	fmt.Fprintf(stdout, "district: %d homes, heartbeat %v, storm %d alarms at %g/s, GOMAXPROCS %d, open-files limit %d\n",
-		f.homes, f.heartbeat, f.alarms, f.rate, runtime.GOMAXPROCS(0), limit)
+	store := "in-memory SQLite per home"
+	if f.disk {
+		store = "SQLite file per home in " + dir
+	}
+	fmt.Fprintf(stdout, "district: %d homes (%s), heartbeat %v, storm %d alarms at %g/s held %v, GOMAXPROCS %d, open-files limit %d\n",
+		f.homes, store, f.heartbeat, f.alarms, f.rate, f.hold, runtime.GOMAXPROCS(0), limit)
 
 	var mq *mosquitto
 	if f.mosquitto != "" {
@@ -108,7 +120,14 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	runtime.GC()
 	rss0, _ := rssBytes(os.Getpid())
 	began := time.Now()
-	d, err := district.Start(ctx, district.Config{Homes: f.homes, BrokerURL: brokerURL, Heartbeat: f.heartbeat, Log: log.With("component", "home")})
+	dcfg := district.Config{Homes: f.homes, BrokerURL: brokerURL, Heartbeat: f.heartbeat, Log: log.With("component", "home")}
+	if f.disk {
+		dcfg.StoreDir = filepath.Join(dir, "homes")
+		if err := os.MkdirAll(dcfg.StoreDir, 0o750); err != nil {
+			return err
+		}
+	}
+	d, err := district.Start(ctx, dcfg)
 	if err != nil {
 		return err
 	}
@@ -278,15 +297,9 @@ func (t *tracker) dups() int {
 	return t.dup
 }
 
-// pressHold is how long each button is held. A press shorter than the time
-// the box is starved of CPU is seen as a glitch and debounced away (the
-// driver reads the level after each edge), as on a real box; a person
-// holds an emergency button for longer than this.
-const pressHold = time.Second
-
 // press raises n alarms at rate per second, spread over the homes, each
-// button released after pressHold.
-func press(ctx context.Context, d *district.District, tr *tracker, n int, rate float64, first int) {
+// button released after hold.
+func press(ctx context.Context, d *district.District, tr *tracker, n int, rate float64, first int, hold time.Duration) {
 	tick := time.Duration(float64(time.Second) / rate)
 	next := time.Now()
 	var wg sync.WaitGroup
@@ -298,7 +311,7 @@ func press(ctx context.Context, d *district.District, tr *tracker, n int, rate f
 		tr.pressed(h.Site, time.Now())
 		h.Pins.Set(district.ButtonPin, gpio.Low)
 		wg.Add(1)
-		time.AfterFunc(pressHold, func() { defer wg.Done(); h.Release() })
+		time.AfterFunc(hold, func() { defer wg.Done(); h.Release() })
 		next = next.Add(tick)
 		if w := time.Until(next); w > 0 {
 			time.Sleep(w)
@@ -333,7 +346,7 @@ func storm(ctx context.Context, out io.Writer, d *district.District, tr *tracker
 		broker, _ = startCPU(mq.pid())
 	}
 	began := time.Now()
-	press(ctx, d, tr, f.alarms, f.rate, 0)
+	press(ctx, d, tr, f.alarms, f.rate, 0, f.hold)
 	pressDone := time.Since(began)
 	_, ok := waitAll(ctx, tr, f.settle)
 	p, _ := self.percent()
@@ -358,7 +371,7 @@ func outage(ctx context.Context, out io.Writer, d *district.District, tr *tracke
 		return err
 	}
 	rate := float64(f.outageAlarms) / max(f.outage.Seconds()/2, 1)
-	press(ctx, d, tr, f.outageAlarms, rate, f.alarms)
+	press(ctx, d, tr, f.outageAlarms, rate, f.alarms, f.hold)
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
