@@ -286,3 +286,38 @@ func TestOperators(t *testing.T) {
 		t.Fatalf("expired session: got %v, want ErrNotFound", err)
 	}
 }
+
+// TestUnsureBoxClockNotUsedForOrder: a box whose clock is not yet synced
+// (it says clock_unsure) stamps a time years off; the center orders by its
+// own receive time and the box's sequence number instead.
+func TestUnsureBoxClockNotUsedForOrder(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	early := alarmEvent("a", 1, gateway.Critical) // received first, clock fine
+	early.Received = t0
+	skewed := alarmEvent("b", 1, gateway.Critical) // received later, clock says 1970
+	skewed.Received = t0.Add(time.Minute)
+	skewed.Event.Time = time.Date(1970, 1, 1, 0, 0, 12, 0, time.UTC)
+	skewed.Event.ClockUnsure = true
+	_, err := db.Ingest(ctx, []Incoming{early, skewed})
+	require.NoError(t, err)
+	got, err := db.Alarms(ctx, Filter{Open: true})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.Equal(t, []string{"a-ev-1", "b-ev-1"}, []string{got[0].ID, got[1].ID}, "oldest by the center's receive time first")
+	require.Equal(t, skewed.Received, got[1].Raised, "an unsure box time is replaced by the receive time")
+
+	// Within one home, history follows the sequence number, whatever the
+	// box clock said.
+	next := alarmEvent("b", 2, gateway.High)
+	next.Event.Time = time.Date(1970, 1, 1, 0, 0, 5, 0, time.UTC) // earlier than seq 1's
+	next.Event.ClockUnsure = true
+	next.Received = t0.Add(2 * time.Minute)
+	_, err = db.Ingest(ctx, []Incoming{next})
+	require.NoError(t, err)
+	hist, err := db.History(ctx, "b", 0)
+	require.NoError(t, err)
+	require.Len(t, hist, 2)
+	require.Equal(t, int64(2), hist[0].Event.Seq)
+	require.Equal(t, int64(1), hist[1].Event.Seq)
+}

@@ -77,7 +77,7 @@ func (d *DB) Ingest(ctx context.Context, batch []Incoming) (IngestResult, error)
 			if err != nil {
 				return fmt.Errorf("alarmdb: encode event %s: %w", ev.ID, err)
 			}
-			r, err := ins.ExecContext(ctx, ev.ID, in.Site, ev.Seq, ms(ev.Time), ms(in.Received), string(ev.Kind), string(ev.Severity), ev.Sensor, ev.AlarmID, ev.Test, body)
+			r, err := ins.ExecContext(ctx, ev.ID, in.Site, ev.Seq, ms(orderTime(in)), ms(in.Received), string(ev.Kind), string(ev.Severity), ev.Sensor, ev.AlarmID, ev.Test, body)
 			if err != nil {
 				return fmt.Errorf("alarmdb: insert event %s: %w", ev.ID, err)
 			}
@@ -162,6 +162,16 @@ func trackSeq(ctx context.Context, tx *sql.Tx, site string, seq, now int64) erro
 
 // applyEvent updates alarms and the maintenance list for one newly stored
 // event, and returns the alarm it created, if any.
+// orderTime is the time the center orders an event by: the box's time, or
+// the center's own receive time when the box said its clock is unsure (a Pi
+// without RTC before NTP sync). The box's time stays in the stored body.
+func orderTime(in *Incoming) time.Time {
+	if in.Event.ClockUnsure {
+		return in.Received
+	}
+	return in.Event.Time
+}
+
 func applyEvent(ctx context.Context, tx *sql.Tx, in *Incoming) (*Alarm, error) {
 	ev := &in.Event
 	alarmID := ev.AlarmID
@@ -173,7 +183,7 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in *Incoming) (*Alarm, error) {
 		a := Alarm{
 			ID: alarmID, Site: in.Site, Severity: string(ev.Severity), Sensor: ev.Sensor,
 			SensorKind: ev.SensorKind, Room: ev.Room, Rule: ev.Rule, Message: ev.Message, Test: ev.Test,
-			Raised: ev.Time.UTC(), Received: in.Received.UTC(), State: StateNew, BoxState: "active",
+			Raised: orderTime(in).UTC(), Received: in.Received.UTC(), State: StateNew, BoxState: "active",
 		}
 		r, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO alarms(id, site, severity, rank, sensor, sensor_kind, room, rule, message, test, raised_ms, received_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
 			a.ID, a.Site, a.Severity, gateway.Severity(a.Severity).Rank(), a.Sensor, a.SensorKind, a.Room, a.Rule, a.Message, a.Test, ms(a.Raised), ms(a.Received))

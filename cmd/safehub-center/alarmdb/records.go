@@ -39,12 +39,13 @@ func (d *DB) Maintenance(ctx context.Context, all bool) ([]MaintenanceItem, erro
 	return out, rows.Err()
 }
 
-// History returns a home's events, newest first, up to limit (0: all).
+// History returns a home's events, newest first by the box's sequence
+// number (never by a box clock that may be unsure), up to limit (0: all).
 func (d *DB) History(ctx context.Context, site string, limit int) ([]Incoming, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT site, received_ms, body FROM events WHERE site = ? ORDER BY time_ms DESC, seq DESC LIMIT ?`, site, limit)
+	rows, err := d.db.QueryContext(ctx, `SELECT site, received_ms, body FROM events WHERE site = ? ORDER BY seq DESC, received_ms DESC LIMIT ?`, site, limit)
 	if err != nil {
 		return nil, fmt.Errorf("alarmdb: history of %s: %w", site, err)
 	}

@@ -279,3 +279,28 @@ func TestBadPayloadsRefused(t *testing.T) {
 		t.Fatalf("stored events: got %d, want 1 (bad payloads refused)", n)
 	}
 }
+
+// TestTestAlarmAcknowledgedAutomatically: a commissioning test alarm is
+// acknowledged by the center at once (no operator is dispatched), so the
+// technician's test alarm gets its round trip; a real alarm waits for an
+// operator.
+func TestTestAlarmAcknowledgedAutomatically(t *testing.T) {
+	c := startCenter(t, Config{})
+	h := newHome(t, c.BrokerURL(), "rose-14")
+	test := alarm("rose-14", 1, time.Now())
+	test.Test = true
+	h.publish(t, test)
+	cmd := waitCmd(t, h)
+	if cmd.Cmd != protocol.CmdAck || cmd.AlarmID != test.ID || cmd.Operator != TestAlarmOperator {
+		t.Fatalf("command at the box: got %+v, want ack of %s by %q", cmd, test.ID, TestAlarmOperator)
+	}
+	real := alarm("rose-14", 2, time.Now())
+	h.publish(t, real)
+	require.Eventually(t, func() bool {
+		_, err := c.DB().Alarm(context.Background(), real.ID)
+		return err == nil
+	}, 10*time.Second, 10*time.Millisecond)
+	a, err := c.DB().Alarm(context.Background(), real.ID)
+	require.NoError(t, err)
+	require.Empty(t, a.AckedBy, "a real alarm waits for an operator")
+}

@@ -78,10 +78,28 @@ func (c *Center) store(ctx context.Context, batch []inbound) error {
 	if err != nil {
 		return err
 	}
+	autoAcked := false
 	for _, a := range res.NewAlarms {
 		c.cfg.Log.Info("alarm received", "site", a.Site, "alarm", a.ID, "severity", a.Severity, "test", a.Test, "message", a.Message)
 		if c.cfg.OnAlarm != nil {
 			c.cfg.OnAlarm(a)
+		}
+		if a.Test {
+			// A commissioning test alarm dispatches no one: the center
+			// acknowledges it at once, so the technician's `safehubctl
+			// alarm test` measures the full round trip to the center and
+			// back. It stays listed apart from real alarms.
+			if _, err := c.db.Acknowledge(ctx, a.ID, TestAlarmOperator); err != nil {
+				c.cfg.Log.Warn("acknowledge test alarm", "alarm", a.ID, "err", err)
+				continue
+			}
+			autoAcked = true
+		}
+	}
+	if autoAcked {
+		select {
+		case c.kick <- struct{}{}:
+		default:
 		}
 	}
 	if res.Duplicates > 0 {
@@ -96,6 +114,10 @@ func (c *Center) store(ctx context.Context, batch []inbound) error {
 	}
 	return nil
 }
+
+// TestAlarmOperator is recorded as the operator who acknowledged a
+// commissioning test alarm.
+const TestAlarmOperator = "commissioning (automatic)"
 
 // tickLoop marks silent homes offline, sends acknowledgements not yet
 // handed to the broker, and asks boxes to replay their gaps.
