@@ -92,10 +92,17 @@ func run(tb testing.TB, d *gateway.Driver, opts gateway.Options, bus i2c.Bus, cl
 	return rec
 }
 
-// step advances the clock by d and waits for the next sample's readings.
+// perSample is how many readings one good sample reports (temperature,
+// humidity, pressure).
+const perSample = 3
+
+// step advances the clock by d and waits for the whole next sample: only
+// then is the driver back at its ticker, so the next Advance cannot fire a
+// tick it would miss (a fake ticker, like a real one, drops ticks nobody
+// was ready for).
 func step(tb testing.TB, clk *clockwork.FakeClock, rec *recorder, d time.Duration) {
 	tb.Helper()
 	n := rec.count()
 	clk.Advance(d)
-	require.Eventually(tb, func() bool { return rec.count() > n }, 2*time.Second, time.Millisecond)
+	require.Eventually(tb, func() bool { return rec.count() >= n+perSample }, 2*time.Second, time.Millisecond)
 }
