@@ -66,11 +66,13 @@ func TestBrowserRealBox(t *testing.T) {
 		chromedp.Click(`#login-button`),
 		chromedp.WaitVisible(card+` button[data-action="ack"]`),
 	))
-	text, err := chromedp.Run(b, chromedp.Text(card))
-	require.NoError(t, err)
-	if !strings.Contains(text, "bedroom") {
-		t.Errorf("alarm card: got %q, want the bedroom button's alarm", text)
-	}
+	// The card is drawn, then filled by the next server-sent update: read
+	// it until its text is there.
+	var text string
+	require.Eventually(t, func() bool {
+		text, err = chromedp.Run(b, chromedp.Text(card))
+		return err == nil && strings.Contains(text, "bedroom")
+	}, 10*time.Second, 50*time.Millisecond, "alarm card: got %q, want the bedroom button's alarm", text)
 	box.HW.Pins.Set(button, gpio.High) // released
 
 	require.NoError(t, chromedp.Do(b, chromedp.Click(card+` button[data-action="ack"]`)))
