@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -131,7 +132,7 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer closeWithin(stderr, d, time.Minute)
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	err = d.WaitConnected(wctx, 200*time.Millisecond)
 	cancel()
@@ -359,6 +360,12 @@ func storm(ctx context.Context, out io.Writer, d *district.District, tr *tracker
 	}
 	fmt.Fprintln(out)
 	if !ok {
+		raised, err1 := d.Raised(ctx)
+		unsent, err2 := d.Unsent(ctx)
+		if err := errors.Join(err1, err2); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: after %v, the homes had raised %d alarms for %d presses, %d events still unsent in their outboxes\n", name, f.settle, raised, f.alarms, unsent)
 		return &exitError{code: exitFailed, err: fmt.Errorf("%s: %d alarms not in the console after %v", name, tr.pending(), f.settle)}
 	}
 	return nil
@@ -390,4 +397,20 @@ func outage(ctx context.Context, out io.Writer, d *district.District, tr *tracke
 		return &exitError{code: exitFailed, err: fmt.Errorf("recovery: %d alarms not in the console after %v", tr.pending(), f.settle)}
 	}
 	return nil
+}
+
+// closeWithin stops the homes but gives up waiting after limit, so a
+// benchmark's figures are never held back by a slow shutdown of thousands
+// of homes (the process is exiting anyway).
+func closeWithin(w io.Writer, d *district.District, limit time.Duration) {
+	done := make(chan error, 1)
+	go func() { done <- d.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			fmt.Fprintln(w, "district: close:", err)
+		}
+	case <-time.After(limit):
+		fmt.Fprintf(w, "district: homes still stopping after %v; exiting anyway\n", limit)
+	}
 }

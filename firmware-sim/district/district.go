@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+
+	"github.com/safehub-iot/safehub/gateway"
 )
 
 // Config configures a district.
@@ -138,4 +140,22 @@ func (d *District) Close() error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// Raised counts the alarms the homes' pipelines raised (alarm_raised events
+// committed), to tell a press the box never saw from one not delivered.
+func (d *District) Raised(ctx context.Context) (int, error) {
+	total := 0
+	for _, h := range d.Homes {
+		evs, err := h.Store.Events(ctx, 0, 1<<20)
+		if err != nil {
+			return 0, err
+		}
+		for _, ev := range evs {
+			if ev.Kind == gateway.AlarmRaised {
+				total++
+			}
+		}
+	}
+	return total, nil
 }
