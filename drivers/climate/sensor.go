@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/safehub-iot/safehub/drivers/internal/health"
 	"github.com/safehub-iot/safehub/gateway"
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/physic"
@@ -24,14 +25,14 @@ type Sensor struct {
 
 	// Owned by Run.
 	dev    *bmxx80.Dev // nil until initialised, and again after a failure
-	health debounce
+	health health.Gate
 }
 
 // Run samples on the configured interval until ctx is done, reporting
 // QTemperature (°C), QHumidity (%RH) and QPressure (hPa); faults and
 // recoveries are reported as Status on transitions only.
 func (s *Sensor) Run(ctx context.Context, out gateway.Emitter) error {
-	s.health = debounce{n: s.cfg.faultAfter}
+	s.health = health.Gate{N: s.cfg.faultAfter}
 	t := s.clock.NewTicker(s.cfg.interval)
 	defer t.Stop()
 	for {
@@ -49,7 +50,7 @@ func (s *Sensor) sample(out gateway.Emitter) {
 	e, err := s.sense()
 	if err != nil {
 		s.dev = nil // initialise again: the chip may have been power-cycled
-		if !s.health.fail() {
+		if !s.health.Fail() {
 			s.log.Debug("climate sample failed", "err", err)
 			return
 		}
@@ -57,7 +58,7 @@ func (s *Sensor) sample(out gateway.Emitter) {
 		out.Status(gateway.Status{Health: gateway.HealthFault, Reason: err.Error(), Time: now})
 		return
 	}
-	if s.health.ok() {
+	if s.health.OK() {
 		s.log.Info("climate sensor working again")
 		out.Status(gateway.Status{Health: gateway.HealthOK, Reason: "chip answers again", Time: now})
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/safehub-iot/safehub/drivers/internal/health"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/stretchr/testify/require"
 )
@@ -20,7 +21,7 @@ func BenchmarkSample(b *testing.B) {
 	s, err := op.Open(gateway.Env{HW: hw{bus}, Clock: clk, Log: slog.New(slog.DiscardHandler)})
 	require.NoError(b, err)
 	gs := s.(*Sensor)
-	gs.health = debounce{n: 3}
+	gs.health = health.Gate{N: 3}
 	rec := &recorder{}
 	for b.Loop() {
 		gs.sample(rec)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/safehub-iot/safehub/drivers/internal/health"
 	"github.com/safehub-iot/safehub/gateway"
 	"periph.io/x/conn/v3/analog"
 	"periph.io/x/conn/v3/physic"
@@ -21,14 +22,14 @@ type Sensor struct {
 
 	// Owned by Run.
 	warmUntil time.Time
-	health    debounce
+	health    health.Gate
 }
 
 // Run samples on the configured interval until ctx is done. It reports
 // QHeartbeat during warm-up, then QGas in ppm; faults and recoveries are
 // reported as Status on transitions only.
 func (s *Sensor) Run(ctx context.Context, out gateway.Emitter) error {
-	s.health = debounce{n: s.cfg.faultAfter}
+	s.health = health.Gate{N: s.cfg.faultAfter}
 	s.warmUntil = s.clock.Now().Add(s.cfg.warmup)
 	s.log.Info("gas sensor warming up", "until", s.warmUntil, "at", s.where)
 	t := s.clock.NewTicker(s.cfg.interval)
@@ -50,7 +51,7 @@ func (s *Sensor) sample(out gateway.Emitter) {
 		s.failed(out, now, err)
 		return
 	}
-	if s.health.ok() {
+	if s.health.OK() {
 		s.log.Info("gas sensor working again", "volts", volts)
 		out.Status(gateway.Status{Health: gateway.HealthOK, Reason: "readings back in range", Time: now})
 	}
@@ -88,7 +89,7 @@ func (s *Sensor) failed(out gateway.Emitter, now time.Time, err error) {
 		// again, so the warm-up runs from its last stuck sample.
 		s.warmUntil = now.Add(s.cfg.warmup)
 	}
-	if !s.health.fail() {
+	if !s.health.Fail() {
 		s.log.Debug("gas sample failed", "err", err)
 		return
 	}

@@ -1,11 +1,11 @@
-package mqgas
+package health
 
 import (
 	"slices"
 	"testing"
 )
 
-func TestDebounce(t *testing.T) {
+func TestGate(t *testing.T) {
 	tests := []struct {
 		name    string
 		n       int
@@ -20,13 +20,13 @@ func TestDebounce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := debounce{n: tt.n}
+			d := Gate{N: tt.n}
 			var got []byte
 			for _, c := range []byte(tt.samples) {
 				switch {
-				case c == 'x' && d.fail():
+				case c == 'x' && d.Fail():
 					got = append(got, 'F')
-				case c == 'o' && d.ok():
+				case c == 'o' && d.OK():
 					got = append(got, 'R')
 				default:
 					got = append(got, '.')
