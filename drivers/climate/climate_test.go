@@ -66,9 +66,9 @@ func TestPlaybackRegisterTraffic(t *testing.T) {
 		{Addr: 0x76, W: []byte{0xf7}, R: []byte{0x4a, 0x52, 0xc0, 0x80, 0x96, 0xc0, 0x7a, 0x76}},
 	}}
 	rec := run(t, gateway.LookupDriver("bme280"), fixture(t, "bme280.yaml"), bus, clockwork.NewFakeClock())
-	require.Eventually(t, func() bool { return rec.count() == 3 }, 2*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return rec.Count() == 3 }, 2*time.Second, time.Millisecond)
 	require.NoError(t, bus.Close())
-	readings, _ := rec.snapshot()
+	readings, _ := rec.Snapshot()
 	want := []gateway.Reading{
 		{Quantity: gateway.QTemperature, Value: 23.72, Unit: "°C"},
 		{Quantity: gateway.QHumidity, Value: 65.3056, Unit: "%RH"},
@@ -92,7 +92,7 @@ func TestHeatRampOnSimulatedChip(t *testing.T) {
 	for range 12 {
 		step(t, clk, rec, time.Second)
 	}
-	readings, statuses := rec.snapshot()
+	readings, statuses := rec.Snapshot()
 	require.Empty(t, statuses)
 	require.Len(t, readings, 13*3)
 	for i := 0; i < len(readings); i += 3 {
@@ -124,7 +124,7 @@ func TestPulledWireOnSimulatedChip(t *testing.T) {
 		step(t, clk, rec, time.Second)
 	}
 
-	readings, statuses := rec.snapshot()
+	readings, statuses := rec.Snapshot()
 	require.Len(t, statuses, 2, "want one fault and one recovery")
 	if statuses[0].Health != gateway.HealthFault || !strings.Contains(statuses[0].Reason, "no acknowledge") {
 		t.Errorf("got %s %q, want a fault naming the NACK", statuses[0].Health, statuses[0].Reason)

@@ -3,10 +3,10 @@ package climate
 import (
 	"bytes"
 	"context"
+	"github.com/safehub-iot/safehub/drivers/internal/drivertest"
 	"io"
 	"log/slog"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,42 +35,15 @@ func fixture(tb testing.TB, name string) yamlOptions {
 	return b
 }
 
+// recorder is the shared recording Emitter.
+type recorder = drivertest.Recorder
+
 // hw is a gateway.Hardware with one I²C bus.
 type hw struct{ bus i2c.Bus }
 
 func (h hw) GPIO(string) (gpio.PinIO, error)                { return nil, os.ErrNotExist }
 func (h hw) I2C(string) (i2c.Bus, error)                    { return h.bus, nil }
 func (h hw) Serial(string, int) (io.ReadWriteCloser, error) { return nil, os.ErrNotExist }
-
-// recorder is a gateway.Emitter keeping everything in order.
-type recorder struct {
-	mu       sync.Mutex
-	readings []gateway.Reading
-	statuses []gateway.Status
-}
-
-func (r *recorder) Reading(x gateway.Reading) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.readings = append(r.readings, x)
-}
-
-func (r *recorder) Status(x gateway.Status) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.statuses = append(r.statuses, x)
-}
-
-func (r *recorder) snapshot() ([]gateway.Reading, []gateway.Status) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]gateway.Reading(nil), r.readings...), append([]gateway.Status(nil), r.statuses...)
-}
-
-func (r *recorder) count() int {
-	rs, _ := r.snapshot()
-	return len(rs)
-}
 
 // run builds the sensor with the named driver and runs it until the test
 // ends; it returns once the first sample has reported a reading.
@@ -88,7 +61,7 @@ func run(tb testing.TB, d *gateway.Driver, opts gateway.Options, bus i2c.Bus, cl
 		cancel()
 		require.NoError(tb, <-done)
 	})
-	require.Eventually(tb, func() bool { return rec.count() > 0 }, 2*time.Second, time.Millisecond)
+	require.Eventually(tb, func() bool { return rec.Count() > 0 }, 2*time.Second, time.Millisecond)
 	return rec
 }
 
@@ -102,7 +75,7 @@ const perSample = 3
 // was ready for).
 func step(tb testing.TB, clk *clockwork.FakeClock, rec *recorder, d time.Duration) {
 	tb.Helper()
-	n := rec.count()
+	n := rec.Count()
 	clk.Advance(d)
-	require.Eventually(tb, func() bool { return rec.count() >= n+perSample }, 2*time.Second, time.Millisecond)
+	require.Eventually(tb, func() bool { return rec.Count() >= n+perSample }, 2*time.Second, time.Millisecond)
 }

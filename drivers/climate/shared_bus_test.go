@@ -31,7 +31,7 @@ func TestNACKStormOnGasChipSparesClimate(t *testing.T) {
 		step(t, clk, room, time.Second)
 	}
 
-	readings, statuses := room.snapshot()
+	readings, statuses := room.Snapshot()
 	require.Empty(t, statuses, "climate sensor must stay healthy")
 	require.Len(t, readings, 21*3)
 	for _, r := range readings {
@@ -42,7 +42,7 @@ func TestNACKStormOnGasChipSparesClimate(t *testing.T) {
 	if adc.NACKs() == 0 {
 		t.Fatal("the storm never hit the gas chip")
 	}
-	_, gasStatuses := gas.snapshot()
+	_, gasStatuses := gas.Snapshot()
 	if len(gasStatuses) != 1 || gasStatuses[0].Health != gateway.HealthFault {
 		t.Errorf("gas sensor: got %+v, want exactly one fault during one storm", gasStatuses)
 	}

@@ -26,7 +26,7 @@ func BenchmarkSample(b *testing.B) {
 	for b.Loop() {
 		gs.sample(rec)
 	}
-	if _, st := rec.snapshot(); len(st) != 0 {
+	if _, st := rec.Snapshot(); len(st) != 0 {
 		b.Fatalf("got statuses %v, want none", st)
 	}
 }

@@ -3,9 +3,9 @@ package mqgas
 import (
 	"bytes"
 	"context"
+	"github.com/safehub-iot/safehub/drivers/internal/drivertest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -47,44 +47,15 @@ func withOption(tb testing.TB, base yamlOptions, key string, value any) yamlOpti
 	return b
 }
 
+// recorder is the shared recording Emitter.
+type recorder = drivertest.Recorder
+
 // hw is a gateway.Hardware with one I²C bus.
 type hw struct{ bus i2c.Bus }
 
 func (h hw) GPIO(string) (gpio.PinIO, error)                { return nil, os.ErrNotExist }
 func (h hw) I2C(string) (i2c.Bus, error)                    { return h.bus, nil }
 func (h hw) Serial(string, int) (io.ReadWriteCloser, error) { return nil, os.ErrNotExist }
-
-// recorder is a gateway.Emitter keeping everything in order.
-type recorder struct {
-	mu       sync.Mutex
-	readings []gateway.Reading
-	statuses []gateway.Status
-}
-
-func (r *recorder) Reading(x gateway.Reading) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.readings = append(r.readings, x)
-}
-
-func (r *recorder) Status(x gateway.Status) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.statuses = append(r.statuses, x)
-}
-
-func (r *recorder) snapshot() ([]gateway.Reading, []gateway.Status) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]gateway.Reading(nil), r.readings...), append([]gateway.Status(nil), r.statuses...)
-}
-
-// samples counts what a sensor has reported: every sample yields one reading
-// unless it failed.
-func (r *recorder) samples() int {
-	rs, _ := r.snapshot()
-	return len(rs)
-}
 
 // start opens the sensor configured by opts on bus and runs it until the
 // test ends. It returns once the first sample has reported.
@@ -103,7 +74,7 @@ func start1(tb testing.TB, opts gateway.Options, bus i2c.Bus, clk *clockwork.Fak
 		require.NoError(tb, <-done)
 	})
 	require.NoError(tb, clk.BlockUntilContext(ctx, 1)) // the ticker
-	require.Eventually(tb, func() bool { return rec.samples() > 0 }, 2*time.Second, time.Millisecond)
+	require.Eventually(tb, func() bool { return rec.Count() > 0 }, 2*time.Second, time.Millisecond)
 	return rec
 }
 
@@ -111,9 +82,9 @@ func start1(tb testing.TB, opts gateway.Options, bus i2c.Bus, clk *clockwork.Fak
 // sample reports.
 func step(tb testing.TB, clk *clockwork.FakeClock, rec *recorder, d time.Duration) {
 	tb.Helper()
-	n := rec.samples()
+	n := rec.Count()
 	clk.Advance(d)
-	require.Eventually(tb, func() bool { return rec.samples() > n }, 2*time.Second, time.Millisecond)
+	require.Eventually(tb, func() bool { return rec.Count() > n }, 2*time.Second, time.Millisecond)
 }
 
 // advanceUntil advances the clock by d at every poll until cond holds: for

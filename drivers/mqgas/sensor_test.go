@@ -26,7 +26,7 @@ func TestPlaybackRegisterTraffic(t *testing.T) {
 	step(t, clk, rec, 5*time.Second) // warm-up over
 	require.NoError(t, bus.Close())
 
-	readings, statuses := rec.snapshot()
+	readings, statuses := rec.Snapshot()
 	require.Empty(t, statuses)
 	require.Len(t, readings, 2)
 	if readings[0].Quantity != gateway.QHeartbeat {
@@ -65,7 +65,7 @@ func TestGasRampOnSimulatedChip(t *testing.T) {
 	for range 34 {
 		step(t, clk, rec, time.Second)
 	}
-	readings, statuses := rec.snapshot()
+	readings, statuses := rec.Snapshot()
 	require.Empty(t, statuses)
 	gas := 0
 	for _, r := range readings {
@@ -113,7 +113,7 @@ func TestFaultsOnSimulatedChip(t *testing.T) {
 			}
 			adc.Fail(tt.fault)
 			hasStatuses := func(n int) func() bool {
-				return func() bool { _, s := rec.snapshot(); return len(s) >= n }
+				return func() bool { _, s := rec.Snapshot(); return len(s) >= n }
 			}
 			advanceUntil(t, clk, time.Second, hasStatuses(1))
 			for range 10 { // the fault goes on: no second fault event
@@ -130,7 +130,7 @@ func TestFaultsOnSimulatedChip(t *testing.T) {
 				step(t, clk, rec, time.Second)
 			}
 
-			readings, statuses := rec.snapshot()
+			readings, statuses := rec.Snapshot()
 			require.Len(t, statuses, 2, "want one fault and one recovery")
 			if statuses[0].Health != gateway.HealthFault || !contains(statuses[0].Reason, tt.wantReason) {
 				t.Errorf("first status: got %s %q, want fault mentioning %q", statuses[0].Health, statuses[0].Reason, tt.wantReason)
@@ -191,7 +191,7 @@ func TestLostSamplesBelowFaultAfter(t *testing.T) {
 					step(t, clk, rec, time.Second)
 				}
 			}
-			_, statuses := rec.snapshot()
+			_, statuses := rec.Snapshot()
 			var got []gateway.Health
 			for _, s := range statuses {
 				got = append(got, s.Health)

@@ -42,7 +42,7 @@ func startRadar(tb testing.TB, clock clockwork.Clock) (*serialsim.Radar, *mr60fd
 	})
 	// At start the driver asks for the fall state; the answer is the
 	// first fall reading.
-	require.Eventually(tb, func() bool { return len(rec.values(gateway.QFall)) == 1 }, wait, tick, "no answer to the start-up fall query")
+	require.Eventually(tb, func() bool { return len(rec.Values(gateway.QFall)) == 1 }, wait, tick, "no answer to the start-up fall query")
 	return sim, drv, rec
 }
 
@@ -54,7 +54,7 @@ func settle(tb testing.TB, sim *serialsim.Radar, drv *mr60fda1.Radar, rec *recor
 	tb.Helper()
 	marker := func(v byte) {
 		require.NoError(tb, sim.Movement(v))
-		require.Eventually(tb, func() bool { return slices.Contains(rec.values(gateway.QMovement), float64(v)) }, wait, tick, "marker %d not seen", v)
+		require.Eventually(tb, func() bool { return slices.Contains(rec.Values(gateway.QMovement), float64(v)) }, wait, tick, "marker %d not seen", v)
 	}
 	marker(98)
 	require.Eventually(tb, func() bool {
@@ -73,10 +73,10 @@ func TestFallThroughNoise(t *testing.T) {
 	require.NoError(t, sim.Presence(true))
 	settle(t, sim, drv, rec)
 
-	if got, want := rec.values(gateway.QFall), []float64{0, 1}; !slices.Equal(got, want) {
+	if got, want := rec.Values(gateway.QFall), []float64{0, 1}; !slices.Equal(got, want) {
 		t.Errorf("fall readings = %v, want %v (one fall after the start-up state)", got, want)
 	}
-	if got, want := rec.values(gateway.QPresence), []float64{1}; !slices.Equal(got, want) {
+	if got, want := rec.Values(gateway.QPresence), []float64{1}; !slices.Equal(got, want) {
 		t.Errorf("presence readings = %v, want %v", got, want)
 	}
 	c := drv.Counters()
@@ -97,25 +97,25 @@ func TestFallFrameLostIsAskedAgain(t *testing.T) {
 	require.NoError(t, sim.Fall())
 	sim.Resume()
 	require.NoError(t, sim.Corrupt())
-	require.Eventually(t, func() bool { return slices.Equal(rec.values(gateway.QFall), []float64{0, 1}) }, wait, tick,
-		"fall not reported after resync; readings %v, counters %+v", rec.values(gateway.QFall), drv.Counters())
+	require.Eventually(t, func() bool { return slices.Equal(rec.Values(gateway.QFall), []float64{0, 1}) }, wait, tick,
+		"fall not reported after resync; readings %v, counters %+v", rec.Values(gateway.QFall), drv.Counters())
 }
 
 func TestSilentRadarIsOneFault(t *testing.T) {
 	clock := clockwork.NewFakeClock()
 	sim, _, rec := startRadar(t, clock)
-	require.Eventually(t, func() bool { return lastIs(t, rec.health(), gateway.HealthOK) }, wait, tick)
+	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), gateway.HealthOK) }, wait, tick)
 	sim.Silence()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	require.NoError(t, clock.BlockUntilContext(ctx, 1))
 	clock.Advance(30 * time.Second)
-	require.Eventually(t, func() bool { return lastIs(t, rec.health(), gateway.HealthFault) }, wait, tick)
+	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), gateway.HealthFault) }, wait, tick)
 	clock.Advance(30 * time.Second) // still silent: no second fault
 	sim.Resume()
 	require.NoError(t, sim.Heartbeat())
-	require.Eventually(t, func() bool { return lastIs(t, rec.health(), gateway.HealthOK) }, wait, tick)
-	if got, want := rec.health(), []gateway.Health{gateway.HealthOK, gateway.HealthFault, gateway.HealthOK}; !slices.Equal(got, want) {
+	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), gateway.HealthOK) }, wait, tick)
+	if got, want := rec.Health(), []gateway.Health{gateway.HealthOK, gateway.HealthFault, gateway.HealthOK}; !slices.Equal(got, want) {
 		t.Errorf("health = %v, want %v", got, want)
 	}
 }

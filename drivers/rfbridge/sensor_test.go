@@ -81,17 +81,17 @@ func TestPressRepeatedFiveTimesInOneSecondIsOnePress(t *testing.T) {
 		r.send(t, press, 1)
 	}
 	r.send(t, lowBatt, 1) // marker: everything before it has been handled
-	require.Eventually(t, func() bool { return len(rec.values(gateway.QBatteryLow)) == 1 }, wait, tick)
-	if got := rec.values(gateway.QPress); len(got) != 1 {
+	require.Eventually(t, func() bool { return len(rec.Values(gateway.QBatteryLow)) == 1 }, wait, tick)
+	if got := rec.Values(gateway.QPress); len(got) != 1 {
 		t.Fatalf("press readings = %v, want exactly one", got)
 	}
 	// A burst of 8 in one write, later, is the next press.
 	r.clock.Advance(5 * time.Second)
 	r.send(t, press, 8)
-	require.Eventually(t, func() bool { return len(rec.values(gateway.QPress)) == 2 }, wait, tick)
+	require.Eventually(t, func() bool { return len(rec.Values(gateway.QPress)) == 2 }, wait, tick)
 	r.send(t, tamper, 1) // not in this pendant's config: a marker that reports nothing
 	require.Eventually(t, func() bool { _, unk := s.Events(); return unk == 1 }, wait, tick)
-	if got := rec.values(gateway.QPress); len(got) != 2 {
+	if got := rec.Values(gateway.QPress); len(got) != 2 {
 		t.Errorf("press readings = %v, want two", got)
 	}
 }
@@ -100,20 +100,19 @@ func TestSilentDeviceIsOneDeviceMissing(t *testing.T) {
 	r := newRig(t)
 	_, rec := r.start(t, "door1", 0x12345, map[string]uint8{"open": 0xA, "close": 0xE})
 	r.send(t, 0x12345A, 4)
-	require.Eventually(t, func() bool { return slices.Equal(rec.values(gateway.QActive), []float64{1}) }, wait, tick)
-	require.Eventually(t, func() bool { return lastIs(t, rec.health(), gateway.HealthOK) }, wait, tick)
+	require.Eventually(t, func() bool { return slices.Equal(rec.Values(gateway.QActive), []float64{1}) }, wait, tick)
+	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), gateway.HealthOK) }, wait, tick)
 
 	r.clock.Advance(59 * time.Minute)
 	r.clock.Advance(time.Minute) // check-in limit: 1h
-	require.Eventually(t, func() bool { return lastIs(t, rec.health(), gateway.HealthFault) }, wait, tick)
+	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), gateway.HealthFault) }, wait, tick)
 	r.clock.Advance(3 * time.Hour) // still silent: no second report
 	r.send(t, 0x12345E, 4)
-	require.Eventually(t, func() bool { return slices.Equal(rec.values(gateway.QActive), []float64{1, 0}) }, wait, tick)
+	require.Eventually(t, func() bool { return slices.Equal(rec.Values(gateway.QActive), []float64{1, 0}) }, wait, tick)
 	want := []gateway.Health{gateway.HealthOK, gateway.HealthFault, gateway.HealthOK}
-	require.Eventually(t, func() bool { return slices.Equal(rec.health(), want) }, wait, tick, "health = %v, want %v", rec.health(), want)
-	rec.mu.Lock()
-	reason := rec.statuses[1].Reason
-	rec.mu.Unlock()
+	require.Eventually(t, func() bool { return slices.Equal(rec.Health(), want) }, wait, tick, "health = %v, want %v", rec.Health(), want)
+	_, statuses := rec.Snapshot()
+	reason := statuses[1].Reason
 	if reason != "device missing: no signal for 1h0m0s" {
 		t.Errorf("fault reason = %q", reason)
 	}
@@ -127,11 +126,11 @@ func TestUnknownCodesAreCountedNotReported(t *testing.T) {
 	r.send(t, pendant<<4|0x5, 1) // our pendant, data bits not in config
 	r.send(t, tamper, 1)
 	r.send(t, lowBatt, 1)
-	require.Eventually(t, func() bool { return len(rec.values(gateway.QBatteryLow)) == 1 }, wait, tick)
-	if got := rec.values(gateway.QTamper); len(got) != 1 {
+	require.Eventually(t, func() bool { return len(rec.Values(gateway.QBatteryLow)) == 1 }, wait, tick)
+	if got := rec.Values(gateway.QTamper); len(got) != 1 {
 		t.Errorf("tamper readings = %v, want one", got)
 	}
-	if got := rec.values(gateway.QPress); len(got) != 0 {
+	if got := rec.Values(gateway.QPress); len(got) != 0 {
 		t.Errorf("press readings = %v, want none", got)
 	}
 	st := r.bridge.Stats()
