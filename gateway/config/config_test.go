@@ -22,7 +22,8 @@ func TestExampleConfigIsValid(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "flat-12b", cfg.Site.ID)
 	require.Equal(t, 30*time.Second, cfg.Cloud.Keepalive.D())
-	require.Len(t, cfg.Sensors, 5)
+	require.Len(t, cfg.Sensors, 9)
+	require.NotNil(t, cfg.Fallback)
 }
 
 func TestFiveMistakesAllNamedWithLines(t *testing.T) {
