@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	_ "github.com/safehub-iot/safehub/drivers/gpio"
+	_ "github.com/safehub-iot/safehub/drivers/all"
 	"github.com/safehub-iot/safehub/gateway/config"
 )
 
