@@ -25,6 +25,18 @@ func startMosquitto(bin, dir string) (*mosquitto, error) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
+	// Mosquitto started as root drops to its own user before it writes the
+	// persistence file: that directory must be writable by it.
+	data := filepath.Join(dir, "mosquitto")
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(data, 0o777); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
 	conf := filepath.Join(dir, "mosquitto.conf")
 	body := fmt.Sprintf(`listener %d 127.0.0.1
 allow_anonymous true
@@ -38,7 +50,7 @@ set_tcp_nodelay true
 log_dest stderr
 log_type error
 log_type warning
-`, port, dir)
+`, port, data)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		return nil, err
 	}
