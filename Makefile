@@ -5,14 +5,15 @@ LDFLAGS   := -X github.com/safehub-iot/safehub/gateway/daemon.Version=$(VERSION)
 BIN       := bin
 CMDS      := safehubd safehubctl safehub-center safehub-sim
 
-.PHONY: help deps build test test-short vet fmt demo bench release clean
+.PHONY: help deps build test test-short vet fmt demo bench bench-district release clean
 
 help:
 	@echo "make deps      install what the tests need (Debian: mosquitto, chromium, cross compilers, qemu)"
 	@echo "make build     build the four commands into $(BIN)/"
 	@echo "make test      gofmt, go vet and every test with the race detector"
 	@echo "make demo      run the center console and one simulated home"
-	@echo "make bench     run the benchmarks and print their figures"
+	@echo "make bench     run the benchmarks and print their figures (make bench-district: 1,000 and 10,000 homes)"
+	@echo "make test-arm64  the package tests cross-built for arm64, run under qemu"
 	@echo "make release   ARM builds and .deb packages into dist/"
 
 deps:
@@ -37,8 +38,18 @@ test-short:
 demo: build
 	$(BIN)/safehub-sim demo
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./rules/ ./cloudlink/... ./cmd/safehub-center/... ./drivers/... ./firmware-sim/...
+bench: build
+	$(GO) test -run '^$$' -bench BenchmarkReading -cpu 1 -count 3 ./rules/
+	$(GO) test -run '^$$' -bench 'BenchmarkLatency|BenchmarkDrain' -benchtime 2000x ./cloudlink
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./cmd/safehub-center/alarmdb ./cmd/safehub-center/center
+	$(GO) test -run '^$$' -bench . -benchtime 2000x -cpu 1 ./drivers/... ./firmware-sim/i2csim ./gateway/config
+	$(BIN)/safehub-sim district --homes 1 --disk --alarms 500 --rate 5 --hold 100ms --rtt 1000
+	$(BIN)/safehub-sim district --homes 200 --alarms 200 --rate 50 --rtt 1000
+
+# The district-scale figures of docs/benchmarks.md (tens of minutes, needs mosquitto).
+bench-district: build
+	$(BIN)/safehub-sim district --homes 1000 --mosquitto /usr/sbin/mosquitto --alarms 1000 --rate 100 --outage 5m --outage-alarms 1000 --settle 3m
+	$(BIN)/safehub-sim district --homes 10000 --mosquitto /usr/sbin/mosquitto --alarms 10000 --rate 500 --idle 60s --rtt 1000 --settle 3m
 
 clean:
 	rm -rf $(BIN) dist artifacts
