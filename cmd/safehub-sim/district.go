@@ -27,6 +27,7 @@ type districtFlags struct {
 	hold                             time.Duration
 	mosquitto, logLevel              string
 	disk                             bool
+	shareGroup                       string
 }
 
 // cmdDistrict runs N homes against a broker with the center in-process
@@ -46,6 +47,7 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&f.outageAlarms, "outage-alarms", 0, "alarms raised during the outage (default: one per home)")
 	fs.DurationVar(&f.settle, "settle", 2*time.Minute, "how `long` to wait for every alarm to reach the console")
 	fs.StringVar(&f.mosquitto, "mosquitto", "", "run the homes and the center against a Mosquitto started from this `binary` (e.g. /usr/sbin/mosquitto) instead of the center's embedded broker")
+	fs.StringVar(&f.shareGroup, "center-share-group", "", "the center's shared-subscription `group` (\"-\": plain subscriptions; default the center's own)")
 	fs.BoolVar(&f.disk, "disk", false, "give each home a SQLite file on disk (fsynced on every commit, as on a box) instead of an in-memory database")
 	fs.StringVar(&f.logLevel, "log-level", "error", "log `level`")
 	if err := parseFlags(fs, args); err != nil {
@@ -102,7 +104,7 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	tr := newTracker()
 	ccfg := center.Config{DBPath: filepath.Join(dir, "center.db"), HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0",
-		HeartbeatLimit: 3 * f.heartbeat, OnAlarm: tr.stored, Log: log.With("component", "center")}
+		HeartbeatLimit: 3 * f.heartbeat, OnAlarm: tr.stored, ShareGroup: f.shareGroup, Log: log.With("component", "center")}
 	if mq != nil {
 		ccfg.BrokerURL = mq.url()
 	}
@@ -390,7 +392,23 @@ func outage(ctx context.Context, out io.Writer, d *district.District, tr *tracke
 		return err
 	}
 	up := time.Now()
+	stop := make(chan struct{})
+	go func() { // progress: where the missing alarms are
+		t := time.NewTicker(10 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				unsent, _ := d.Unsent(ctx)
+				fmt.Fprintf(out, "recovery: +%2.0f s: %d alarms not yet in the console, %d homes connected, %d events unsent in their outboxes\n",
+					time.Since(up).Seconds(), tr.pending(), d.Connected(), unsent)
+			}
+		}
+	}()
 	last, ok := waitAll(ctx, tr, f.settle)
+	close(stop)
 	tr.take()
 	fmt.Fprintf(out, "recovery: every queued alarm in the console %.1f s after the broker came back; lost %d\n", last.Sub(up).Seconds(), tr.pending())
 	if !ok {
