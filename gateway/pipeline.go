@@ -284,6 +284,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	if err := p.restore(ctx, now); err != nil {
 		return err
 	}
+	// Commits are never cut short by shutdown: an event reported before
+	// the stop is committed whole. Only the loop itself watches ctx.
+	done := ctx.Done()
+	ctx = context.WithoutCancel(ctx)
 	wake := p.clock.NewTimer(time.Hour)
 	defer wake.Stop()
 	beat := p.clock.NewTicker(time.Second)
@@ -291,8 +295,8 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	for {
 		p.arm(wake)
 		select {
-		case <-ctx.Done():
-			p.drain(context.WithoutCancel(ctx))
+		case <-done:
+			p.drain(ctx)
 			return nil
 		case in := <-p.in:
 			p.handle(ctx, in)
