@@ -2,9 +2,6 @@ package daemon_test
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -39,45 +36,11 @@ type home struct {
 	stop  func()
 }
 
-// startHome runs a daemon on simulated pins with a fake clock. prepare may
-// break pins before the drivers open them.
+// startHome runs a daemon on simulated pins with a fake clock and the
+// kernel's clock state. prepare may break pins before the drivers open them.
 func startHome(tb testing.TB, prepare func(*simhw.Hardware)) *home {
 	tb.Helper()
-	dir := tb.TempDir()
-	cfgPath := filepath.Join(dir, "safehub.yaml")
-	cfg := fmt.Sprintf(homeConfig, filepath.Join(dir, "box.db"), filepath.Join(dir, "api.sock"))
-	require.NoError(tb, os.WriteFile(cfgPath, []byte(cfg), 0o600))
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
-	hw := simhw.New(clock)
-	if prepare != nil {
-		prepare(hw)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d, err := daemon.New(ctx, daemon.Options{ConfigPath: cfgPath, Hardware: hw, Clock: clock})
-	require.NoError(tb, err)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	h := &home{d: d, hw: hw, clock: clock}
-	h.stop = func() {
-		cancel()
-		// Drivers block in WaitForEdge on the fake clock: keep time moving
-		// until they notice the cancellation.
-		for {
-			select {
-			case err := <-done:
-				require.NoError(tb, err)
-				return
-			case <-time.After(time.Millisecond):
-				clock.Advance(time.Second)
-			}
-		}
-	}
-	tb.Cleanup(func() {
-		if ctx.Err() == nil {
-			h.stop()
-		}
-	})
-	return h
+	return startBox(tb, tb.TempDir(), nil, prepare)
 }
 
 // waitHealth waits for the drivers to have opened their pins (and settles
