@@ -1,7 +1,6 @@
 package climate
 
 import (
-	"bytes"
 	"context"
 	"github.com/safehub-iot/safehub/drivers/internal/drivertest"
 	"io"
@@ -13,26 +12,18 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/i2c"
 )
 
-// yamlOptions is gateway.Options over a YAML document, rejecting unknown
-// fields as the daemon's config does.
-type yamlOptions []byte
-
-func (y yamlOptions) Decode(v any) error {
-	dec := yaml.NewDecoder(bytes.NewReader(y))
-	dec.KnownFields(true)
-	return dec.Decode(v)
-}
+// yamlOptions is the shared gateway.Options over YAML text.
+type yamlOptions = drivertest.YAMLOptions
 
 func fixture(tb testing.TB, name string) yamlOptions {
 	tb.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	require.NoError(tb, err)
-	return b
+	return yamlOptions(b)
 }
 
 // recorder is the shared recording Emitter.

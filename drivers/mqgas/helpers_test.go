@@ -1,7 +1,6 @@
 package mqgas
 
 import (
-	"bytes"
 	"context"
 	"github.com/safehub-iot/safehub/drivers/internal/drivertest"
 	"os"
@@ -19,32 +18,25 @@ import (
 	"periph.io/x/conn/v3/i2c"
 )
 
-// yamlOptions is gateway.Options over a YAML document, rejecting unknown
-// fields as the daemon's config does.
-type yamlOptions []byte
-
-func (y yamlOptions) Decode(v any) error {
-	dec := yaml.NewDecoder(bytes.NewReader(y))
-	dec.KnownFields(true)
-	return dec.Decode(v)
-}
+// yamlOptions is the shared gateway.Options over YAML text.
+type yamlOptions = drivertest.YAMLOptions
 
 func fixture(tb testing.TB, name string) yamlOptions {
 	tb.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	require.NoError(tb, err)
-	return b
+	return yamlOptions(b)
 }
 
 // withOption returns the fixture with one top-level option replaced.
 func withOption(tb testing.TB, base yamlOptions, key string, value any) yamlOptions {
 	tb.Helper()
 	m := map[string]any{}
-	require.NoError(tb, yaml.Unmarshal(base, &m))
+	require.NoError(tb, yaml.Unmarshal([]byte(base), &m))
 	m[key] = value
 	b, err := yaml.Marshal(m)
 	require.NoError(tb, err)
-	return b
+	return yamlOptions(b)
 }
 
 // recorder is the shared recording Emitter.
