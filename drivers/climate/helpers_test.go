@@ -2,7 +2,6 @@ package climate
 
 import (
 	"context"
-	"github.com/safehub-iot/safehub/drivers/internal/drivertest"
 	"io"
 	"log/slog"
 	"os"
@@ -10,10 +9,12 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/safehub-iot/safehub/gateway"
 	"github.com/stretchr/testify/require"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/i2c"
+
+	"github.com/safehub-iot/safehub/drivers/internal/drivertest"
+	"github.com/safehub-iot/safehub/gateway"
 )
 
 // yamlOptions is the shared gateway.Options over YAML text.

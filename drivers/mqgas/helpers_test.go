@@ -2,20 +2,21 @@ package mqgas
 
 import (
 	"context"
-	"github.com/safehub-iot/safehub/drivers/internal/drivertest"
+	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/safehub-iot/safehub/gateway"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
-	"io"
-	"log/slog"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/i2c"
+
+	"github.com/safehub-iot/safehub/drivers/internal/drivertest"
+	"github.com/safehub-iot/safehub/gateway"
 )
 
 // yamlOptions is the shared gateway.Options over YAML text.

@@ -2,7 +2,6 @@ package mr60fda1
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/safehub-iot/safehub/drivers/internal/serialio"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -82,7 +82,7 @@ func (r *Radar) Run(ctx context.Context, out gateway.Emitter) error {
 	silence := r.clock.NewTimer(r.opts.HeartbeatLimit)
 	defer silence.Stop()
 	for {
-		data, errc := pump(ctx, r.port)
+		data, errc := serialio.Pump(ctx, r.port)
 		r.queryFall()
 		err := r.read(ctx, data, errc, silence)
 		if err == nil {
@@ -231,46 +231,4 @@ func (r *Radar) reopen(ctx context.Context) io.ReadWriteCloser {
 		r.log.Warn("radar port reopen", "err", err)
 		wait = min(2*wait, 30*time.Second)
 	}
-}
-
-// errIdle is what a port with a read timeout returns when nothing came.
-var errIdle = io.EOF
-
-// pump reads the port in its own goroutine: a blocking serial read cannot
-// be interrupted, so Run does not wait for it. It ends at the first read
-// error after ctx is done, which closing the port brings about.
-func pump(ctx context.Context, port io.Reader) (<-chan []byte, <-chan error) {
-	data := make(chan []byte)
-	errc := make(chan error, 1)
-	go func() {
-		for {
-			buf := make([]byte, 256)
-			n, err := port.Read(buf)
-			if n > 0 {
-				select {
-				case data <- buf[:n]:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if errors.Is(err, errIdle) && n == 0 {
-				// tarm/serial with a read timeout reports an idle line as
-				// EOF; anything else that reads EOF would spin here, so
-				// give the CPU back before trying again. Real time on
-				// purpose: this is a poll pause, not a protocol timer,
-				// and a fake clock would stop the pump.
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(50 * time.Millisecond):
-				}
-				continue
-			}
-			if err != nil {
-				errc <- err
-				return
-			}
-		}
-	}()
-	return data, errc
 }

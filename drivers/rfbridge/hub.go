@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/safehub-iot/safehub/drivers/internal/serialio"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -111,7 +112,7 @@ func (h *hub) unsubscribe(addr uint32) {
 func (h *hub) run(ctx context.Context, port io.ReadWriteCloser) {
 	var scan Scanner
 	for {
-		data, errc := pump(ctx, port)
+		data, errc := serialio.Pump(ctx, port)
 		err := h.read(ctx, port, &scan, data, errc)
 		if err == nil {
 			go port.Close() // tarm/serial's Close waits for a pending Read

@@ -2,9 +2,7 @@ package rfbridge
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -147,41 +145,4 @@ func (s *Sensor) report(out gateway.Emitter) {
 		s.log.Warn("rf device fault", "reason", reason)
 	}
 	out.Status(gateway.Status{Sensor: s.id, Health: h, Reason: reason, Time: s.clock.Now()})
-}
-
-// pump reads the port in its own goroutine: a blocking serial read cannot
-// be interrupted, so the hub does not wait for it. It ends at the first
-// read error after ctx is done, which closing the port brings about.
-func pump(ctx context.Context, port io.Reader) (<-chan []byte, <-chan error) {
-	data := make(chan []byte)
-	errc := make(chan error, 1)
-	go func() {
-		for {
-			buf := make([]byte, 256)
-			n, err := port.Read(buf)
-			if n > 0 {
-				select {
-				case data <- buf[:n]:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if errors.Is(err, io.EOF) && n == 0 {
-				// tarm/serial with a read timeout reports an idle line as
-				// EOF. Pause in real time (a poll pause, not a protocol
-				// timer) so a true EOF cannot spin.
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(50 * time.Millisecond):
-				}
-				continue
-			}
-			if err != nil {
-				errc <- err
-				return
-			}
-		}
-	}()
-	return data, errc
 }
