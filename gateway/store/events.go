@@ -76,6 +76,7 @@ func (s *Store) Commit(ctx context.Context, evs []*gateway.Event, state map[stri
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit events: %w", err)
 	}
+	s.advance(seq)
 	for i, ev := range evs {
 		ev.Seq = seqs[i]
 	}
@@ -129,17 +130,15 @@ func (s *Store) MarkPublished(ctx context.Context, at time.Time, seqs ...int64) 
 	if len(seqs) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: mark published: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	for _, seq := range seqs {
-		if _, err := tx.ExecContext(ctx, `UPDATE events SET published_ms = ? WHERE seq = ? AND published_ms = 0`, at.UnixMilli(), seq); err != nil {
-			return fmt.Errorf("store: mark published %d: %w", seq, err)
+	err := s.lazyTx(ctx, func(tx *sql.Tx) error {
+		for _, seq := range seqs {
+			if _, err := tx.ExecContext(ctx, `UPDATE events SET published_ms = ? WHERE seq = ? AND published_ms = 0`, at.UnixMilli(), seq); err != nil {
+				return fmt.Errorf("%d: %w", seq, err)
+			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("store: mark published: %w", err)
 	}
 	return nil

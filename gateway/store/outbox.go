@@ -61,17 +61,15 @@ func (s *Store) MarkResent(ctx context.Context, at time.Time, seqs ...int64) err
 	if len(seqs) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: mark resent: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	for _, seq := range seqs {
-		if _, err := tx.ExecContext(ctx, `UPDATE events SET published_ms = ? WHERE seq = ? AND published_ms > 0`, at.UnixMilli(), seq); err != nil {
-			return fmt.Errorf("store: mark resent %d: %w", seq, err)
+	err := s.lazyTx(ctx, func(tx *sql.Tx) error {
+		for _, seq := range seqs {
+			if _, err := tx.ExecContext(ctx, `UPDATE events SET published_ms = ? WHERE seq = ? AND published_ms > 0`, at.UnixMilli(), seq); err != nil {
+				return fmt.Errorf("%d: %w", seq, err)
+			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("store: mark resent: %w", err)
 	}
 	return nil

@@ -134,3 +134,46 @@ func TestResendDueAndAck(t *testing.T) {
 		t.Fatalf("ResendDue after acking seq 3 = %+v; want only seq 1", due)
 	}
 }
+
+// PUBACK marks are committed without their own fsync, but the connection
+// they used goes back to synchronous=FULL, so the next alarm's commit is
+// fsynced; and Committed follows every commit without a query.
+func TestMarksLeaveCommitsFullySynced(t *testing.T) {
+	ctx := context.Background()
+	s := openOutboxTest(t)
+	if got := s.Committed(); got != 0 {
+		t.Fatalf("new store: Committed = %d, want 0", got)
+	}
+	evs := appendKinds(t, s, gateway.AlarmRaised, gateway.StateChange)
+	if got := s.Committed(); got != evs[1].Seq {
+		t.Fatalf("Committed = %d, want %d", got, evs[1].Seq)
+	}
+	if err := s.MarkPublished(ctx, time.Now(), evs[0].Seq, evs[1].Seq); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkResent(ctx, time.Now(), evs[0].Seq); err != nil {
+		t.Fatal(err)
+	}
+	var mode int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != 2 { // FULL
+		t.Fatalf("after the marks: synchronous = %d, want 2 (FULL)", mode)
+	}
+	if n, _, err := s.OutboxDepth(ctx); err != nil || n != 0 {
+		t.Fatalf("outbox depth after marks = %d, %v; want 0", n, err)
+	}
+
+	// Reopened, Committed starts from the stored sequence.
+	path := s.Path()
+	s.Close()
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got := s2.Committed(); got != evs[1].Seq {
+		t.Fatalf("reopened: Committed = %d, want %d", got, evs[1].Seq)
+	}
+}

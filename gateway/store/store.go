@@ -10,11 +10,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
@@ -24,6 +26,9 @@ import (
 type Store struct {
 	db   *sql.DB
 	path string
+	// committed is the highest sequence number committed, kept in memory
+	// so the cloud link can tell "nothing new" without a query.
+	committed atomic.Int64
 }
 
 // ErrCorrupt is returned by Open when the file fails SQLite's integrity
@@ -84,6 +89,12 @@ func open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	seq, err := s.LastSeq(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.committed.Store(seq)
 	return s, nil
 }
 
@@ -105,5 +116,57 @@ func (s *Store) Path() string { return s.path }
 // registering them with their migrations) access to it.
 func (s *Store) DB() *sql.DB { return s.db }
 
+// Committed is the highest sequence number committed so far (0 for a new
+// box), read from memory: a cheap "anything new?" for the cloud link's
+// outbox poll, which would otherwise query the table every second.
+func (s *Store) Committed() int64 { return s.committed.Load() }
+
+// advance raises Committed to seq (commits may finish out of order).
+func (s *Store) advance(seq int64) {
+	for {
+		cur := s.committed.Load()
+		if seq <= cur || s.committed.CompareAndSwap(cur, seq) {
+			return
+		}
+	}
+}
+
 // Close closes the database. Committed events are already on disk.
 func (s *Store) Close() error { return s.db.Close() }
+
+// lazyTx runs fn in a transaction committed without its own fsync
+// (synchronous=NORMAL for that one transaction). It is for bookkeeping whose
+// loss in a power cut is harmless: a PUBACK mark that is lost only makes the
+// link publish the event again under the same id, which the center drops as
+// a duplicate. In WAL mode the next FULL commit (every event commit) fsyncs
+// the log with these frames in it, so order on disk is kept, and the
+// pipeline's commits no longer queue behind an fsync they do not need.
+//
+// The connection goes back to synchronous=FULL before it is returned to the
+// pool; if that fails the connection is discarded, never reused half-synced.
+func (s *Store) lazyTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// A fresh context: the reset must run even if ctx was cancelled.
+		if _, rerr := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); rerr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("restore synchronous=FULL: %w", rerr))
+		}
+		conn.Close()
+	}()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
