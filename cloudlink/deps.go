@@ -20,6 +20,10 @@ type Outbox interface {
 	OutboxDepth(ctx context.Context) (n int, oldest time.Time, err error)
 	// EvictTelemetry drops the oldest non-alarm events beyond max.
 	EvictTelemetry(ctx context.Context, max int) (int64, error)
+	// Committed is the highest sequence number committed, without I/O:
+	// when it is no higher than what the link has seen, the outbox holds
+	// nothing new and the poll skips its queries.
+	Committed() int64
 }
 
 // AlarmLog tracks raised alarms until the center acknowledges them.

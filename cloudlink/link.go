@@ -52,6 +52,7 @@ type Link struct {
 	// Owned by the connect loop's goroutine.
 	evicted         int64 // telemetry evicted since the last overflow notice
 	overflowNoticed bool  // a notice is waiting in the outbox
+	boundTop        int64 // Committed() when the outbox was last within bounds
 
 	mu    sync.Mutex
 	state State

@@ -92,6 +92,9 @@ func (l *Link) session(ctx context.Context, cn *conn) error {
 				return err
 			}
 		case <-poll.Chan():
+			if s.caughtUp() {
+				continue // nothing committed since: no query at all
+			}
 			l.bound(ctx)
 			if len(s.queue) == 0 {
 				s.dirty = true
@@ -148,8 +151,18 @@ func (s *sender) fill(ctx context.Context) error {
 	return nil
 }
 
+// caughtUp reports that everything committed has been published: nothing
+// queued or in flight, and no commit beyond the highest seq the sender
+// has accounted for.
+func (s *sender) caughtUp() bool {
+	return !s.dirty && len(s.queue) == 0 && len(s.inflight) == 0 && s.l.deps.Store.Committed() <= s.known
+}
+
 func (s *sender) fetch(ctx context.Context) error {
 	limit := s.l.cfg.MaxInflight + 64
+	// Every event up to top was committed before the query starts, so
+	// the query sees it unless it is published, evicted or in flight.
+	top := s.l.deps.Store.Committed()
 	evs, err := s.l.deps.Store.Pending(ctx, limit)
 	if err != nil {
 		return fmt.Errorf("read outbox: %w", err)
@@ -165,6 +178,7 @@ func (s *sender) fetch(ctx context.Context) error {
 		}
 	}
 	if !s.dirty {
+		s.known = max(s.known, top)
 		for _, f := range s.inflight {
 			s.known = max(s.known, f.ev.Seq)
 		}
@@ -210,7 +224,7 @@ func (s *sender) collect(ctx context.Context) error {
 			l.deps.OnDelivered(ev)
 		}
 	}
-	if len(s.queue) == 0 {
+	if len(s.queue) == 0 && l.deps.Store.Committed() > s.known {
 		s.dirty = true
 	}
 	return failed
@@ -249,6 +263,10 @@ func (s *sender) loadResends(ctx context.Context) error {
 // one such notice is still waiting, further evictions are only counted, so
 // a full outbox cannot fill itself with notices.
 func (l *Link) bound(ctx context.Context) {
+	top := l.deps.Store.Committed()
+	if top == l.boundTop {
+		return // nothing committed since the outbox was last within bounds
+	}
 	depth, _, err := l.deps.Store.OutboxDepth(ctx)
 	if err != nil {
 		l.log.Error("bound outbox", "err", err)
@@ -258,6 +276,7 @@ func (l *Link) bound(ctx context.Context) {
 		if depth < l.cfg.OutboxMax {
 			l.overflowNoticed = false
 		}
+		l.boundTop = top
 		return
 	}
 	n, err := l.deps.Store.EvictTelemetry(ctx, l.cfg.OutboxMax-1)
