@@ -63,7 +63,7 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case f.alarms < 0 || f.outageAlarms < 0 || f.rtt < 0:
 		return fmt.Errorf("%w: --alarms, --outage-alarms and --rtt must not be negative", errUsage)
 	case f.hold < 50*time.Millisecond:
-		return fmt.Errorf("%w: --hold: %v (want at least 50ms: the button's debounce is 30ms)", errUsage, f.hold)
+		return fmt.Errorf("%w: --hold: %v (want at least 50ms: the button's debounce is 20ms)", errUsage, f.hold)
 	case float64(f.alarms) > float64(f.homes) && f.rate*f.hold.Seconds() >= float64(f.homes):
 		return fmt.Errorf("%w: --rate %g with --hold %v presses a home again while it is still held; lower the rate or the hold, or add homes", errUsage, f.rate, f.hold)
 	case f.outage > 0 && f.mosquitto == "":

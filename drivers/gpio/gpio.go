@@ -32,8 +32,12 @@ func init() {
 
 // kindDefaults are the wiring most installs use for each kind.
 var kindDefaults = map[string]inputOptions{
-	// A normally-open button to ground: pressed pulls the line low.
-	"call_button": {Pull: "up", Active: "low", Debounce: 30 * time.Millisecond},
+	// A normally-open button to ground: pressed pulls the line low. 20 ms
+	// is the low end of the usual 20-50 ms for mechanical contacts (whose
+	// bounce measures in single milliseconds; Linux's gpio-keys uses 5 ms)
+	// and still ignores interference spikes on a long pull-cord wire. Every
+	// millisecond here is a millisecond before help is called.
+	"call_button": {Pull: "up", Active: "low", Debounce: 20 * time.Millisecond},
 	// A reed contact closed while the door is shut: open lets the line rise.
 	"door": {Pull: "up", Active: "high", Debounce: 250 * time.Millisecond},
 	// A detector's alarm relay closing to ground.

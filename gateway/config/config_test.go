@@ -96,5 +96,5 @@ func TestDriverOptionsDecodeDurations(t *testing.T) {
 	}
 	require.NoError(t, cfg.Sensors[0].Options.Decode(&opts))
 	require.Equal(t, "GPIO17", opts.Pin)
-	require.Equal(t, "30ms", opts.Debounce)
+	require.Equal(t, "20ms", opts.Debounce)
 }

@@ -134,7 +134,7 @@ func TestFlickerShorterThanDebounceRaisesNothing(t *testing.T) {
 	h := startHome(t, nil)
 	h.waitHealth(t, allOK)
 	h.hw.Pins.Set("GPIO17", gpio.Low)
-	h.clock.Advance(10 * time.Millisecond) // debounce is 30 ms
+	h.clock.Advance(10 * time.Millisecond) // debounce is 20 ms
 	h.hw.Pins.Set("GPIO17", gpio.High)
 	h.settle(t, func() bool { return h.hw.Pins.Pin("GPIO17").Read() == gpio.High })
 	for i := 0; i < 20; i++ {
