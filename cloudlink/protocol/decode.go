@@ -160,6 +160,36 @@ func DecodeStatus(data []byte) (StatusMsg, error) {
 	return m, nil
 }
 
+// DecodeCenterStatus parses and checks the center's status payload.
+func DecodeCenterStatus(data []byte) (CenterStatusMsg, error) {
+	var m CenterStatusMsg
+	if err := unmarshal(data, &m); err != nil {
+		return CenterStatusMsg{}, err
+	}
+	if err := checkV(m.V); err != nil {
+		return m, err
+	}
+	switch m.State {
+	case Online:
+		if err := checkID("epoch", m.Epoch); err != nil {
+			return m, err
+		}
+	case Offline:
+		if len(m.Epoch) > MaxIDLen {
+			return m, fieldErr("epoch", "%d characters, over the limit of %d", len(m.Epoch), MaxIDLen)
+		}
+	default:
+		return m, fieldErr("state", "%q (want %q or %q)", m.State, Online, Offline)
+	}
+	if m.Time.IsZero() {
+		return m, fieldErr("time", "missing (want an RFC 3339 time)")
+	}
+	if len(m.ClientID) > MaxIDLen {
+		return m, fieldErr("client_id", "%d characters, over the limit of %d", len(m.ClientID), MaxIDLen)
+	}
+	return m, nil
+}
+
 // DecodeCommand parses and checks a command. On a checking error the
 // returned message holds whatever was read (ID and Cmd, if present), so the
 // box can still address its refusal to the right id.

@@ -87,6 +87,20 @@ func FuzzDecodeStatusReply(f *testing.F) {
 	})
 }
 
+func FuzzDecodeCenterStatus(f *testing.F) {
+	addFixtures(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := DecodeCenterStatus(data)
+		if err != nil {
+			return
+		}
+		if m.State == Online && m.Epoch == "" {
+			t.Fatalf("accepted online without an epoch: %s", data)
+		}
+		roundTrip(t, m, DecodeCenterStatus)
+	})
+}
+
 func FuzzParseTopic(f *testing.F) {
 	for _, s := range []string{"safehub/v1/rose-12/alarm", "safehub/v1/rose/cmd/reply", "safehub/v1/+/alarm", "safehub/v1//x", "safehub/v1/a/#"} {
 		f.Add(s)

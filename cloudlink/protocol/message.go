@@ -116,6 +116,32 @@ type StatusMsg struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// CenterStatusMsg is the retained presence of the center on
+// CenterStatusTopic. The center publishes "online" with a new Epoch on every
+// (re)connect, once its subscriptions are in place; "offline" is its last
+// will and its clean shutdown. A box that sees "online" with an Epoch other
+// than the last one it acted on sends again, at once, every alarm the center
+// has not acknowledged: whatever it published while the center was away may
+// have reached nobody (a shared subscription with no member connected keeps
+// no queue).
+type CenterStatusMsg struct {
+	V     int    `json:"v"`
+	State string `json:"state"`
+	// Epoch names one connection of the center (its connect time and a
+	// random part); required with "online". Boxes compare it only for
+	// equality.
+	Epoch string `json:"epoch,omitempty"`
+	// Time is when the message was made; for the last will, when the
+	// center started.
+	Time time.Time `json:"time"`
+	// ClientID is the console instance's MQTT client id, for diagnosis:
+	// with several consoles the retained message is the last one's news.
+	ClientID string `json:"client_id,omitempty"`
+	// Reason says why the center is offline: "shutdown" or
+	// "connection_lost".
+	Reason string `json:"reason,omitempty"`
+}
+
 // CmdName is a command's verb.
 type CmdName string
 
@@ -193,6 +219,8 @@ func Encode(m any) ([]byte, error) {
 	case *HeartbeatMsg:
 		setV(&m.V)
 	case *StatusMsg:
+		setV(&m.V)
+	case *CenterStatusMsg:
 		setV(&m.V)
 	case *CommandMsg:
 		setV(&m.V)

@@ -98,6 +98,8 @@ func TestFixturesRoundTrip(t *testing.T) {
 		{"heartbeat", "heartbeat.json", func(b []byte) (any, error) { m, err := DecodeHeartbeat(b); return &m, err }},
 		{"online", "status_online.json", func(b []byte) (any, error) { m, err := DecodeStatus(b); return &m, err }},
 		{"offline", "status_offline.json", func(b []byte) (any, error) { m, err := DecodeStatus(b); return &m, err }},
+		{"center online", "center_online.json", func(b []byte) (any, error) { m, err := DecodeCenterStatus(b); return &m, err }},
+		{"center offline", "center_offline.json", func(b []byte) (any, error) { m, err := DecodeCenterStatus(b); return &m, err }},
 		{"ack", "cmd_ack.json", func(b []byte) (any, error) { m, err := DecodeCommand(b); return &m, err }},
 		{"replay", "cmd_replay.json", func(b []byte) (any, error) { m, err := DecodeCommand(b); return &m, err }},
 		{"reply ok", "reply_ok.json", func(b []byte) (any, error) { m, err := DecodeReply(b); return &m, err }},
@@ -262,4 +264,79 @@ func TestDecodeOthersErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDecodeCenterStatus(t *testing.T) {
+	online := string(readFixture(t, "center_online.json"))
+	offline := string(readFixture(t, "center_offline.json"))
+	long := strings.Repeat("e", MaxIDLen+1)
+	tests := []struct {
+		name    string
+		payload string
+		field   string // with wantErr
+		wantErr bool
+	}{
+		{name: "online", payload: online},
+		{name: "offline without epoch", payload: offline},
+		{name: "online without client id", payload: strings.Replace(online, `,"client_id":"safehub-center-1"`, ``, 1)},
+		{name: "not json", payload: `online`, field: "", wantErr: true},
+		{name: "trailing", payload: online + `{}`, field: "", wantErr: true},
+		{name: "version 2", payload: strings.Replace(online, `"v":1`, `"v":2`, 1), field: "v", wantErr: true},
+		{name: "no state", payload: strings.Replace(online, `"state":"online",`, ``, 1), field: "state", wantErr: true},
+		{name: "bad state", payload: strings.Replace(online, `"online"`, `"up"`, 1), field: "state", wantErr: true},
+		{name: "online without epoch", payload: strings.Replace(online, `"epoch":"20261123T080001.123Z-9f3a1c2b",`, ``, 1), field: "epoch", wantErr: true},
+		{name: "online with empty epoch", payload: strings.Replace(online, `"20261123T080001.123Z-9f3a1c2b"`, `""`, 1), field: "epoch", wantErr: true},
+		{name: "epoch a number", payload: strings.Replace(online, `"20261123T080001.123Z-9f3a1c2b"`, `7`, 1), field: "epoch", wantErr: true},
+		{name: "epoch too long", payload: strings.Replace(online, `"20261123T080001.123Z-9f3a1c2b"`, `"`+long+`"`, 1), field: "epoch", wantErr: true},
+		{name: "offline epoch too long", payload: strings.Replace(offline, `"state":"offline",`, `"state":"offline","epoch":"`+long+`",`, 1), field: "epoch", wantErr: true},
+		{name: "no time", payload: strings.Replace(online, `"time":"2026-11-23T08:00:01.123Z",`, ``, 1), field: "time", wantErr: true},
+		{name: "bad time", payload: strings.Replace(online, `"2026-11-23T08:00:01.123Z"`, `"now"`, 1), field: "", wantErr: true},
+		{name: "client id too long", payload: strings.Replace(online, `"safehub-center-1"`, `"`+long+`"`, 1), field: "client_id", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := DecodeCenterStatus([]byte(tt.payload))
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatalf("DecodeCenterStatus(%s): %v", tt.payload, err)
+				}
+				if m.V != Version || (m.State == Online && m.Epoch == "") {
+					t.Fatalf("DecodeCenterStatus(%s) = %+v", tt.payload, m)
+				}
+				return
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error = %v, want a *FieldError wrapping ErrInvalid", err)
+			}
+			if fe.Field != tt.field {
+				t.Fatalf("error %q names field %q, want %q", err, fe.Field, tt.field)
+			}
+		})
+	}
+}
+
+func TestCenterStatusTopicIsNoSite(t *testing.T) {
+	if _, _, err := ParseTopic(CenterStatusTopic); err == nil {
+		t.Fatalf("ParseTopic(%q) accepted the center's topic as a site's", CenterStatusTopic)
+	}
+	for _, ch := range channels {
+		if matchesFilter(Filter(ch), CenterStatusTopic) {
+			t.Errorf("the center's filter %q matches %q", Filter(ch), CenterStatusTopic)
+		}
+	}
+}
+
+// matchesFilter is MQTT topic matching, enough for the test above.
+func matchesFilter(filter, topic string) bool {
+	f, tp := strings.Split(filter, "/"), strings.Split(topic, "/")
+	for i, p := range f {
+		if p == "#" {
+			return true
+		}
+		if i >= len(tp) || (p != "+" && p != tp[i]) {
+			return false
+		}
+	}
+	return len(f) == len(tp)
 }

@@ -86,6 +86,13 @@ func Filter(ch Channel) string {
 	return fmt.Sprintf("%s/v%d/+/%s", Root, Version, ch)
 }
 
+// CenterStatusTopic is where the center announces its presence (retained
+// CenterStatusMsg, QoS 1), for every box to read. It has three levels and
+// '_' is not allowed in a site id, so no site's topic is it and no per-site
+// filter ("safehub/v1/+/status", an ACL pattern "safehub/v1/%u/...") matches
+// it. ParseTopic refuses it: it belongs to no site.
+const CenterStatusTopic = "safehub/v1/_center"
+
 // ParseTopic splits a topic into its site and channel, checking both.
 func ParseTopic(topic string) (site string, ch Channel, err error) {
 	prefix := fmt.Sprintf("%s/v%d/", Root, Version)
