@@ -41,6 +41,14 @@ func TestACLAllowed(t *testing.T) {
 		{name: "center writes an alarm", user: CenterUser, topic: "safehub/v1/home-a/alarm", write: true},
 		{name: "wildcard user name", user: "+", topic: "safehub/v1/+/alarm", write: true},
 		{name: "nobody reads sys", user: "home-a", topic: "$SYS/broker/clients"},
+		{name: "center writes its status", user: CenterUser, topic: "safehub/v1/_center", write: true, want: true},
+		{name: "box reads the center status", user: "home-a", topic: "safehub/v1/_center", want: true},
+		{name: "box writes the center status", user: "home-a", topic: "safehub/v1/_center", write: true},
+		{name: "box named _center writes it", user: "_center", topic: "safehub/v1/_center", write: true},
+		{name: "box writes a status below it", user: "home-a", topic: "safehub/v1/_center/status", write: true},
+		{name: "anonymous reads the center status", user: "", topic: "safehub/v1/_center"},
+		{name: "anonymous writes the center status", user: "", topic: "safehub/v1/_center", write: true},
+		{name: "box subscribes below the center topic", user: "home-a", topic: "safehub/v1/_center/#"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

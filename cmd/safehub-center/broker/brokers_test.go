@@ -10,6 +10,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/safehub-iot/safehub/cloudlink/protocol"
 	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/districttest"
 	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/pkitest"
 )
@@ -77,7 +78,9 @@ func wait(tb testing.TB, t paho.Token) {
 
 // TestBrokersEnforceACL proves, against real Mosquitto running
 // configs/center and against the embedded broker, that a box cannot publish
-// as another home, nor read another home's commands, nor send commands.
+// as another home, nor read another home's commands, nor send commands, nor
+// announce itself as the center; and that every box reads the center's
+// status.
 func TestBrokersEnforceACL(t *testing.T) {
 	brokers := []struct {
 		name  string
@@ -102,9 +105,11 @@ func TestBrokersEnforceACL(t *testing.T) {
 			var atCenter, atA, atB inbox
 			wait(t, center.Subscribe("$share/safehub-center/safehub/v1/+/alarm", 1, atCenter.handler))
 			wait(t, boxA.Subscribe("safehub/v1/home-a/cmd", 1, atA.handler))
+			wait(t, boxA.Subscribe(protocol.CenterStatusTopic, 1, atA.handler))
 			wait(t, boxB.Subscribe("safehub/v1/home-b/cmd", 1, atB.handler))
 			wait(t, boxB.Subscribe("safehub/v1/home-a/cmd", 1, atB.handler))
 			wait(t, boxB.Subscribe("safehub/v1/+/cmd", 1, atB.handler))
+			wait(t, boxB.Subscribe(protocol.CenterStatusTopic, 1, atB.handler))
 
 			// Forbidden publishes, each on a connection of its own: a broker
 			// may answer one by closing the connection (mochi does).
@@ -114,23 +119,38 @@ func TestBrokersEnforceACL(t *testing.T) {
 			forgerA, err := connect(t, url, ca, ca, "home-a", CenterUser, "home-a-forger")
 			require.NoError(t, err)
 			wait(t, forgerA.Publish("safehub/v1/home-b/cmd", 1, false, "forged-cmd"))
+			forgerC, err := connect(t, url, ca, ca, "home-a", CenterUser, "home-a-forger-center")
+			require.NoError(t, err)
+			wait(t, forgerC.Publish(protocol.CenterStatusTopic, 1, true, "forged-center"))
 
 			// Allowed ones after them: once these arrive, the forbidden ones
 			// would have arrived before them.
 			wait(t, boxB.Publish("safehub/v1/home-b/alarm", 1, false, "own"))
 			wait(t, center.Publish("safehub/v1/home-a/cmd", 1, false, "for-a"))
 			wait(t, center.Publish("safehub/v1/home-b/cmd", 1, false, "for-b"))
-			require.Eventually(t, func() bool { return len(atCenter.get()) >= 1 && len(atA.get()) >= 1 && len(atB.get()) >= 1 },
+			wait(t, center.Publish(protocol.CenterStatusTopic, 1, true, "presence"))
+			require.Eventually(t, func() bool { return len(atCenter.get()) >= 1 && len(atA.get()) >= 2 && len(atB.get()) >= 2 },
 				10*time.Second, 10*time.Millisecond, "allowed messages did not arrive")
 
 			if got, want := distinct(atCenter.get()), []string{"safehub/v1/home-b/alarm own"}; !equal(got, want) {
 				t.Errorf("center received %q, want %q (a box must not publish as another home)", got, want)
 			}
-			if got, want := distinct(atA.get()), []string{"safehub/v1/home-a/cmd for-a"}; !equal(got, want) {
-				t.Errorf("home-a received %q, want %q", got, want)
+			presence := protocol.CenterStatusTopic + " presence"
+			if got, want := distinct(atA.get()), []string{"safehub/v1/home-a/cmd for-a", presence}; !equal(got, want) {
+				t.Errorf("home-a received %q, want %q (no forged center status)", got, want)
 			}
-			if got, want := distinct(atB.get()), []string{"safehub/v1/home-b/cmd for-b"}; !equal(got, want) {
+			if got, want := distinct(atB.get()), []string{"safehub/v1/home-b/cmd for-b", presence}; !equal(got, want) {
 				t.Errorf("home-b received %q, want %q (no other home's commands, no forged commands)", got, want)
+			}
+			// The retained status a box finds on subscribing is the
+			// center's, not the forger's.
+			var late inbox
+			boxLate, err := connect(t, url, ca, ca, "home-c", "", "home-c")
+			require.NoError(t, err)
+			wait(t, boxLate.Subscribe(protocol.CenterStatusTopic, 1, late.handler))
+			require.Eventually(t, func() bool { return len(late.get()) >= 1 }, 10*time.Second, 10*time.Millisecond, "retained center status")
+			if got, want := late.get()[0], presence; got != want {
+				t.Errorf("retained center status = %q, want %q", got, want)
 			}
 		})
 	}
