@@ -3,6 +3,8 @@ package cloudlink
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -110,6 +112,10 @@ func BenchmarkLatency(b *testing.B) {
 			requireConnected(b, l, true)
 			evSub := newBenchSub(b, br.URL(), protocol.Filter(protocol.Alarm), -1)
 
+			// The disk's own floor, in the same run: one 4 KiB write and
+			// fsync beside the store, as bare as a commit can be.
+			fsyncs := measureFsync(b, b.N)
+
 			raw := make([]time.Duration, 0, b.N)
 			ev := make([]time.Duration, 0, b.N)
 			afterCommit := make([]time.Duration, 0, b.N)
@@ -157,9 +163,36 @@ func BenchmarkLatency(b *testing.B) {
 			b.ReportMetric(us(e99), "event-p99-µs")
 			b.ReportMetric(us(c50), "commit-to-sub-p50-µs")
 			b.ReportMetric(us(c99), "commit-to-sub-p99-µs")
+			f50, f99 := percentiles(fsyncs)
+			b.ReportMetric(us(f50), "fsync-p50-µs")
+			b.ReportMetric(us(f99), "fsync-p99-µs")
 			b.ReportMetric(float64(e99)/float64(r99), "p99-ratio")
 		})
 	}
+}
+
+// measureFsync times n writes of 4 KiB each followed by fsync, in a file of
+// its own in a temporary directory on the same file system as the store.
+func measureFsync(b *testing.B, n int) []time.Duration {
+	b.Helper()
+	f, err := os.Create(filepath.Join(b.TempDir(), "fsync-probe"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	page := make([]byte, 4096)
+	out := make([]time.Duration, 0, n)
+	for i := range n {
+		t0 := time.Now()
+		if _, err := f.WriteAt(page, int64(i%256)*4096); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, time.Since(t0))
+	}
+	return out
 }
 
 // BenchmarkDrain measures how fast a backlog of 10,000 committed events

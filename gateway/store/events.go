@@ -77,6 +77,7 @@ func (s *Store) Commit(ctx context.Context, evs []*gateway.Event, state map[stri
 		return fmt.Errorf("store: commit events: %w", err)
 	}
 	s.advance(seq)
+	s.wrote()
 	for i, ev := range evs {
 		ev.Seq = seqs[i]
 	}

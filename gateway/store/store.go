@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,10 @@ type Store struct {
 	// committed is the highest sequence number committed, kept in memory
 	// so the cloud link can tell "nothing new" without a query.
 	committed atomic.Int64
+	// ckpt runs WAL checkpoints off the commit path (nil in memory);
+	// writes counts write transactions, to wake it.
+	ckpt   *checkpointer
+	writes atomic.Int64
 }
 
 // ErrCorrupt is returned by Open when the file fails SQLite's integrity
@@ -73,7 +78,8 @@ func open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_busy_timeout", "5000")
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sql.Open(boxDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -95,6 +101,12 @@ func open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s.committed.Store(seq)
+	if !inMemory(path) {
+		if s.ckpt, err = startCheckpointer(dsn); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -131,8 +143,21 @@ func (s *Store) advance(seq int64) {
 	}
 }
 
+// inMemory reports an in-memory database (the simulator's homes), which
+// has no write-ahead log and no file a second connection could share.
+func inMemory(path string) bool {
+	return path == ":memory:" || strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory")
+}
+
 // Close closes the database. Committed events are already on disk.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	var err error
+	if s.ckpt != nil {
+		err = s.ckpt.close()
+		s.ckpt = nil
+	}
+	return errors.Join(err, s.db.Close())
+}
 
 // lazyTx runs fn in a transaction committed without its own fsync
 // (synchronous=NORMAL for that one transaction). It is for bookkeeping whose
@@ -168,5 +193,9 @@ func (s *Store) lazyTx(ctx context.Context, fn func(*sql.Tx) error) (err error) 
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.wrote()
+	return nil
 }
