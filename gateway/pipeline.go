@@ -58,9 +58,10 @@ type Pipeline struct {
 
 	// Owned by the loop goroutine.
 	eval    Evaluator
-	active  map[AlarmKey]string // active alarm id by key
-	retry   []*Event            // events whose commit failed, retried first
-	outputs map[string][]Output // by id and by kind
+	active  map[AlarmKey]string  // active alarm id by key
+	retry   []*Event             // events whose commit failed, retried first
+	battery map[string]time.Time // last low-battery notice by sensor
+	outputs map[string][]Output  // by id and by kind
 	outMu   sync.Mutex
 
 	testMode atomic.Bool
@@ -103,6 +104,7 @@ func NewPipeline(cfg PipelineConfig) *Pipeline {
 		ctl:     make(chan func(time.Time)),
 		done:    make(chan struct{}),
 		active:  map[AlarmKey]string{},
+		battery: map[string]time.Time{},
 		outputs: map[string][]Output{},
 		health:  map[string]*SensorHealth{},
 		subs:    map[int]chan Event{},
@@ -400,7 +402,12 @@ func (p *Pipeline) handle(ctx context.Context, in input) {
 			}
 		}
 		p.mu.Unlock()
-		p.applyLogged(ctx, now, p.eval.Reading(now, r))
+		var acts []Action
+		if ev := p.batteryNotice(r); ev != nil {
+			acts = append(acts, Action{Event: ev})
+		}
+		acts = append(acts, p.eval.Reading(now, r)...)
+		p.applyLogged(ctx, now, acts)
 	case in.status != nil:
 		s := *in.status
 		if s.Time.IsZero() {
@@ -413,6 +420,30 @@ func (p *Pipeline) handle(ctx context.Context, in input) {
 		acts = append(acts, p.eval.Status(now, s)...)
 		p.applyLogged(ctx, now, acts)
 	}
+}
+
+// BatteryRenotify is how often a battery still reported low is reported to
+// the center again, in case the first notice went unheeded.
+const BatteryRenotify = 24 * time.Hour
+
+// batteryNotice turns a device's low-battery report into one low_battery
+// event (a maintenance notice for the center, not an alarm), whatever the
+// rules say: no sensor's dying battery may go unnoticed. A pendant repeats
+// the flag with every transmission, so further reports are quiet until
+// BatteryRenotify has passed; a report of a good battery ends the episode.
+func (p *Pipeline) batteryNotice(r Reading) *Event {
+	if r.Quantity != QBatteryLow {
+		return nil
+	}
+	if r.Value == 0 {
+		delete(p.battery, r.Sensor)
+		return nil
+	}
+	if last, ok := p.battery[r.Sensor]; ok && r.Time.Sub(last) < BatteryRenotify {
+		return nil
+	}
+	p.battery[r.Sensor] = r.Time
+	return &Event{Kind: LowBattery, Severity: Low, Sensor: r.Sensor, Message: "battery low: replace it", Time: r.Time}
 }
 
 // healthChange updates a sensor's health and returns the event for a real

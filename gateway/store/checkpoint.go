@@ -46,9 +46,9 @@ func init() {
 type checkpointer struct {
 	db     *sql.DB
 	passes atomic.Int64 // checkpoints run, for tests
-	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	kick   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 func startCheckpointer(dsn string) (*checkpointer, error) {
