@@ -47,7 +47,8 @@ type Config struct {
 	CmdMaxAge time.Duration
 	// AckResend is how long an alarm may go unacknowledged by the center
 	// before the box sends it again (default 60 s); also checked on every
-	// reconnect.
+	// reconnect. Every unacknowledged alarm is sent again at once, whatever
+	// its age, when the center announces a new epoch (presence.go).
 	AckResend time.Duration
 	// Poll is how often the outbox is checked without a wake-up from the
 	// pipeline (default 1 s).

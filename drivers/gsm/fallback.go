@@ -2,6 +2,7 @@ package gsm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,17 @@ type Alarms interface {
 	Unacked(ctx context.Context) ([]gateway.Event, error)
 }
 
+// SentLog keeps, across restarts, which alarms were texted to which
+// numbers (gateway/store.Store has these methods). GetState returns an
+// error wrapping gateway.ErrNoState when nothing was saved.
+type SentLog interface {
+	GetState(ctx context.Context, key string) ([]byte, error)
+	PutState(ctx context.Context, key string, value []byte, at time.Time) error
+}
+
+// sentKey is the SentLog key of the texted alarms.
+const sentKey = "gsm.sms_sent"
+
 // Sender sends one text message; *Modem is one.
 type Sender interface {
 	SendSMS(ctx context.Context, number, text string) error
@@ -36,7 +48,8 @@ type Checker interface {
 // Fallback texts unacknowledged alarms when the cloud link has been down
 // longer than Config.LinkDownAfter: one SMS per alarm to each number. A
 // failed send is tried again at the next check; what has been sent is
-// remembered for as long as the process runs.
+// remembered in Sent, so a restart during an outage texts nobody twice
+// (without Sent, for as long as the process runs).
 type Fallback struct {
 	Config Config
 	Modem  interface {
@@ -45,7 +58,9 @@ type Fallback struct {
 	}
 	Link   Link
 	Alarms Alarms
-	Clock  gateway.Clock
+	// Sent, if set, keeps the record of texts sent across restarts.
+	Sent  SentLog
+	Clock gateway.Clock
 	// Status receives the modem's health changes (no SIM, not registered,
 	// weak signal, not answering) as the sensor "gsm". Optional.
 	Status func(gateway.Status)
@@ -73,6 +88,7 @@ func (f *Fallback) Run(ctx context.Context) error {
 		f.Log = slog.Default()
 	}
 	f.sent = map[string]map[string]bool{}
+	f.loadSent(ctx)
 	f.checkHealth(ctx)
 	tick := f.Clock.NewTicker(f.Config.CheckEvery)
 	defer tick.Stop()
@@ -103,6 +119,12 @@ func (f *Fallback) check(ctx context.Context) {
 		return
 	}
 	live := map[string]bool{}
+	changed := false
+	defer func() {
+		if changed {
+			f.saveSent(ctx)
+		}
+	}()
 	for _, ev := range alarms {
 		if ev.Kind != gateway.AlarmRaised {
 			continue
@@ -123,13 +145,63 @@ func (f *Fallback) check(ctx context.Context) {
 				continue
 			}
 			done[n] = true
+			changed = true
 			f.Log.Info("gsm fallback: alarm sent by sms", "number", n, "seq", ev.Seq, "alarm", ev.ID)
 		}
 	}
 	for id := range f.sent {
 		if !live[id] {
 			delete(f.sent, id) // acknowledged meanwhile
+			changed = true
 		}
+	}
+}
+
+// loadSent restores the record of texts sent before a restart. A record
+// that cannot be read is logged and started afresh: a text sent twice is
+// better than one not sent.
+func (f *Fallback) loadSent(ctx context.Context) {
+	if f.Sent == nil {
+		return
+	}
+	data, err := f.Sent.GetState(ctx, sentKey)
+	if errors.Is(err, gateway.ErrNoState) {
+		return
+	}
+	if err != nil {
+		f.Log.Error("gsm fallback: read the record of texts sent", "err", err)
+		return
+	}
+	var saved map[string][]string
+	if err := json.Unmarshal(data, &saved); err != nil {
+		f.Log.Error("gsm fallback: record of texts sent is unreadable; starting afresh", "err", err)
+		return
+	}
+	for id, numbers := range saved {
+		done := map[string]bool{}
+		for _, n := range numbers {
+			done[n] = true
+		}
+		f.sent[id] = done
+	}
+}
+
+func (f *Fallback) saveSent(ctx context.Context) {
+	if f.Sent == nil {
+		return
+	}
+	out := map[string][]string{}
+	for id, done := range f.sent {
+		for n := range done {
+			out[id] = append(out[id], n)
+		}
+	}
+	data, err := json.Marshal(out)
+	if err == nil {
+		err = f.Sent.PutState(ctx, sentKey, data, f.Clock.Now())
+	}
+	if err != nil {
+		f.Log.Error("gsm fallback: save the record of texts sent", "err", err)
 	}
 }
 

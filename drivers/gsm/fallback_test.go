@@ -3,7 +3,9 @@ package gsm_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/safehub-iot/safehub/drivers/gsm"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/gateway/store"
 )
 
 // world is the link and the alarm list as the fallback sees them.
@@ -46,9 +49,17 @@ type fallbackRig struct {
 	w        *world
 	mu       sync.Mutex
 	statuses []gateway.Status
+	stop     func() // stops the fallback and waits for it
 }
 
 func startFallback(tb testing.TB, setup func(*serialsim.Modem)) *fallbackRig {
+	tb.Helper()
+	return startFallbackWith(tb, setup, nil, &world{})
+}
+
+// startFallbackWith starts a fallback keeping its record of texts in sent
+// (nil: in memory only), seeing the link and alarms of w.
+func startFallbackWith(tb testing.TB, setup func(*serialsim.Modem), sent gsm.SentLog, w *world) *fallbackRig {
 	tb.Helper()
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	sim, m := newModem(tb, clock)
@@ -56,18 +67,22 @@ func startFallback(tb testing.TB, setup func(*serialsim.Modem)) *fallbackRig {
 	// 10s steps; timeouts have their own test.
 	m.Timeout, m.SendTimeout = time.Hour, time.Hour
 	setup(sim)
-	r := &fallbackRig{sim: sim, clock: clock, w: &world{}}
+	r := &fallbackRig{sim: sim, clock: clock, w: w}
 	cfg := gsm.Default()
 	cfg.Port, cfg.Site, cfg.Numbers = sim.Path(), "Rosenweg 5, flat 3", []string{"+491701234567", "+8613800000000"}
-	f := &gsm.Fallback{Config: cfg, Modem: m, Link: r.w, Alarms: r.w, Clock: clock, Location: time.UTC,
+	f := &gsm.Fallback{Config: cfg, Modem: m, Link: r.w, Alarms: r.w, Sent: sent, Clock: clock, Location: time.UTC,
 		Status: func(s gateway.Status) { r.mu.Lock(); r.statuses = append(r.statuses, s); r.mu.Unlock() }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		require.NoError(tb, <-done)
-	})
+	var once sync.Once
+	r.stop = func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(tb, <-done)
+		})
+	}
+	tb.Cleanup(r.stop)
 	// The start-up health check reports, then the ticker starts.
 	require.Eventually(tb, func() bool { return len(r.health()) == 1 }, wait, tick, "no start-up health status")
 	ctx2, cancel2 := context.WithTimeout(context.Background(), wait)
@@ -189,5 +204,42 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("err = %v, want a FieldError on %q", err, tc.field)
 			}
 		})
+	}
+}
+
+// A box restarted during an outage (power cut, kill -9) remembers which
+// numbers it already texted about which alarm: nobody gets the same alarm
+// twice, and an alarm raised after the restart is still texted.
+func TestRestartTextsNobodyTwice(t *testing.T) {
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "box.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	w := &world{}
+	first := startFallbackWith(t, func(*serialsim.Modem) {}, st, w)
+	w.mu.Lock()
+	w.isDown, w.down = true, first.clock.Now().Add(-time.Hour)
+	w.alarms = []gateway.Event{{ID: "a1", Seq: 7, Kind: gateway.AlarmRaised, Time: first.clock.Now(), Sensor: "pendant1", SensorKind: "pendant"}}
+	w.mu.Unlock()
+	first.step(t)
+	require.Eventually(t, func() bool { return len(first.sim.Messages()) == 2 }, wait, tick, "alarm a1 not texted to both numbers")
+	first.step(t) // barrier: the check that sent them has saved the record
+	first.stop()
+
+	second := startFallbackWith(t, func(*serialsim.Modem) {}, st, w)
+	second.step(t)
+	second.step(t)
+	if got := second.sim.Messages(); len(got) != 0 {
+		t.Fatalf("after the restart a1 was texted again: %q", got)
+	}
+	w.mu.Lock()
+	w.alarms = append(w.alarms, gateway.Event{ID: "a2", Seq: 9, Kind: gateway.AlarmRaised, Time: second.clock.Now(), Sensor: "button", SensorKind: "call_button"})
+	w.mu.Unlock()
+	second.step(t)
+	require.Eventually(t, func() bool { return len(second.sim.Messages()) == 2 }, wait, tick, "alarm a2 not texted after the restart")
+	second.step(t)
+	for _, m := range second.sim.Messages() {
+		if !strings.Contains(m.Text, "seq 9") {
+			t.Fatalf("after the restart: %q, want only alarm a2 (seq 9)", m)
+		}
 	}
 }

@@ -82,7 +82,7 @@ func (d *Daemon) runFallback(ctx context.Context) error {
 		}
 		loc, _ := time.LoadLocation(cfg.Site.Timezone)
 		fb := &gsm.Fallback{
-			Config: gc, Modem: gsm.NewModem(port, d.clock, d.log), Link: link, Alarms: d.store,
+			Config: gc, Modem: gsm.NewModem(port, d.clock, d.log), Link: link, Alarms: d.store, Sent: d.store,
 			Clock: d.clock, Status: status, Location: loc, Log: d.log,
 		}
 		err = fb.Run(ctx)
