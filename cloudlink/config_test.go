@@ -80,7 +80,7 @@ func TestBackoff(t *testing.T) {
 	}{
 		{name: "first", failures: 1, min: 250 * time.Millisecond, max: 500 * time.Millisecond},
 		{name: "third", failures: 3, min: time.Second, max: 2 * time.Second},
-		{name: "capped", failures: 40, min: 15 * time.Second, max: 30 * time.Second},
+		{name: "capped", failures: 40, min: 10 * time.Second, max: 20 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
