@@ -3,6 +3,7 @@ package cloudlink
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -69,8 +70,9 @@ func loadSecrets(c Config) (secrets, error) {
 }
 
 // clientOptions builds paho's options for one connection attempt to one
-// broker.
-func (l *Link) clientOptions(broker string, will []byte, onLost func(), onCmd paho.MessageHandler) *paho.ClientOptions {
+// broker. onMsg handles what arrives before a subscription registers its
+// own handler (a resumed session's queued messages).
+func (l *Link) clientOptions(broker string, will []byte, onLost func(), onMsg paho.MessageHandler) *paho.ClientOptions {
 	o := paho.NewClientOptions().
 		AddBroker(broker).
 		SetClientID(l.cfg.ClientID).
@@ -83,7 +85,7 @@ func (l *Link) clientOptions(broker string, will []byte, onLost func(), onCmd pa
 		SetWriteTimeout(l.cfg.ConnectTimeout).
 		SetOrderMatters(true). // our handler only queues, so it never blocks paho
 		SetBinaryWill(l.topics.status, will, 1, true).
-		SetDefaultPublishHandler(onCmd).
+		SetDefaultPublishHandler(onMsg).
 		SetConnectionLostHandler(func(paho.Client, error) { onLost() })
 	if l.cfg.Username != "" {
 		o.SetUsername(l.cfg.Username).SetPassword(l.secrets.password)
@@ -92,6 +94,21 @@ func (l *Link) clientOptions(broker string, will []byte, onLost func(), onCmd pa
 		o.SetTLSConfig(l.secrets.tls.Clone())
 	}
 	return o
+}
+
+// errSubRefused is a SUBACK refusing a subscription (return code 0x80), which
+// paho reports only in the token's Result.
+var errSubRefused = errors.New("subscription refused by the broker")
+
+// refused reports whether a completed subscribe token carries the broker's
+// refusal for topic.
+func refused(tok paho.Token, topic string) bool {
+	st, ok := tok.(*paho.SubscribeToken)
+	if !ok {
+		return false
+	}
+	code, ok := st.Result()[topic]
+	return ok && code == 0x80
 }
 
 // waitToken waits for a token, giving up at timeout.

@@ -129,8 +129,14 @@ type collector struct {
 
 func newCollector(tb testing.TB, url, id string) *collector {
 	tb.Helper()
+	return newCollectorOn(tb, url, id, fmt.Sprintf("safehub/v1/%s/#", testSite))
+}
+
+// newCollectorOn is a collector subscribed to filter, e.g. the center's
+// shared "$share/safehub-center/safehub/v1/+/alarm".
+func newCollectorOn(tb testing.TB, url, id, filter string) *collector {
+	tb.Helper()
 	col := &collector{tb: tb}
-	filter := fmt.Sprintf("safehub/v1/%s/#", testSite)
 	subscribed := make(chan error, 1)
 	o := paho.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(false).
 		SetAutoReconnect(true).SetMaxReconnectInterval(100 * time.Millisecond).SetConnectRetry(true).

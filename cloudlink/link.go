@@ -44,15 +44,17 @@ type Link struct {
 	started   time.Time
 
 	cmds      chan []byte
+	center    centerWatch
 	cur       atomic.Pointer[conn] // the live connection, nil while down
 	heartbeat atomic.Int64         // interval in ns; set_heartbeat changes it
 	hbReset   chan struct{}
 	replies   *replyCache
 
 	// Owned by the connect loop's goroutine.
-	evicted         int64 // telemetry evicted since the last overflow notice
-	overflowNoticed bool  // a notice is waiting in the outbox
-	boundTop        int64 // Committed() when the outbox was last within bounds
+	evicted         int64  // telemetry evicted since the last overflow notice
+	overflowNoticed bool   // a notice is waiting in the outbox
+	boundTop        int64  // Committed() when the outbox was last within bounds
+	centerEpoch     string // the center epoch last acted on (presence.go)
 
 	mu    sync.Mutex
 	state State
@@ -106,6 +108,7 @@ func New(cfg Config, deps Deps) (*Link, error) {
 		cfg: cfg, deps: deps, clock: deps.Clock, log: deps.Log.With("component", "cloudlink"),
 		secrets: sec, newClient: newPahoClient,
 		cmds: make(chan []byte, 64), hbReset: make(chan struct{}, 1),
+		center: centerWatch{sig: make(chan struct{}, 1)},
 	}
 	for _, t := range []struct {
 		dst *string
@@ -213,7 +216,7 @@ func (l *Link) idle(ctx context.Context, d time.Duration) {
 }
 
 // dial connects to one broker with a fresh client, subscribes to commands
-// and publishes the retained online status.
+// and to the center's status, and publishes the retained online status.
 func (l *Link) dial(ctx context.Context, broker string) (*conn, error) {
 	now := l.clock.Now()
 	will, err := protocol.Encode(&protocol.StatusMsg{Site: l.cfg.Site, State: protocol.Offline, Time: now.UTC(), Version: l.cfg.Version, Reason: "connection_lost"})
@@ -223,7 +226,7 @@ func (l *Link) dial(ctx context.Context, broker string) (*conn, error) {
 	cn := &conn{broker: broker, lost: make(chan struct{})}
 	var once sync.Once
 	onLost := func() { once.Do(func() { close(cn.lost) }) }
-	cn.c = l.newClient(l.clientOptions(broker, will, onLost, l.onCmd))
+	cn.c = l.newClient(l.clientOptions(broker, will, onLost, l.onMessage))
 	tok := cn.c.Connect()
 	select {
 	case <-tok.Done():
@@ -238,6 +241,7 @@ func (l *Link) dial(ctx context.Context, broker string) (*conn, error) {
 		cn.c.Disconnect(0)
 		return nil, fmt.Errorf("subscribe %s: %w", l.topics.cmd, err)
 	}
+	l.subscribeCenter(cn.c)
 	online, err := protocol.Encode(&protocol.StatusMsg{Site: l.cfg.Site, State: protocol.Online, Time: now.UTC(), Version: l.cfg.Version})
 	if err != nil {
 		return nil, err
@@ -247,6 +251,17 @@ func (l *Link) dial(ctx context.Context, broker string) (*conn, error) {
 		return nil, fmt.Errorf("publish online status: %w", err)
 	}
 	return cn, nil
+}
+
+// onMessage is the client's default handler: messages a resumed session
+// delivers before dial has subscribed (and registered the handlers) come
+// here, and go to the handler of their topic.
+func (l *Link) onMessage(c paho.Client, m paho.Message) {
+	if m.Topic() == protocol.CenterStatusTopic {
+		l.onCenter(c, m)
+		return
+	}
+	l.onCmd(c, m)
 }
 
 // onCmd runs on paho's goroutine: it only queues, never blocks. A command

@@ -103,6 +103,10 @@ func (l *Link) session(ctx context.Context, cn *conn) error {
 			if err := s.loadResends(ctx); err != nil {
 				return err
 			}
+		case <-l.center.sig:
+			if err := s.centerStatus(ctx); err != nil {
+				return err
+			}
 		case <-hb.Chan():
 			l.sendHeartbeat(ctx, cn)
 		case <-l.hbReset:
@@ -242,18 +246,31 @@ func isDone(t paho.Token) bool {
 // loadResends queues alarms the center has not acknowledged within
 // AckResend of their last send.
 func (s *sender) loadResends(ctx context.Context) error {
+	return s.queueResends(ctx, s.l.clock.Now().Add(-s.l.cfg.AckResend), "ack_resend")
+}
+
+// queueResends queues alarms the center has not acknowledged that were
+// last sent at or before before (up to 1,000), skipping those already
+// queued or in flight.
+func (s *sender) queueResends(ctx context.Context, before time.Time, why string) error {
 	l := s.l
-	due, err := l.deps.Store.ResendDue(ctx, l.clock.Now().Add(-l.cfg.AckResend), 1000)
+	due, err := l.deps.Store.ResendDue(ctx, before, 1000)
 	if err != nil {
 		return fmt.Errorf("read alarms to resend: %w", err)
 	}
+	queued := make(map[int64]bool, len(s.resends))
+	for _, ev := range s.resends {
+		queued[ev.Seq] = true
+	}
+	n := 0
 	for _, ev := range due {
-		if !s.inSet[ev.Seq] {
+		if !s.inSet[ev.Seq] && !queued[ev.Seq] {
 			s.resends = append(s.resends, ev)
+			n++
 		}
 	}
-	if len(due) > 0 {
-		l.log.Info("resending alarms the center has not acknowledged", "count", len(due))
+	if n > 0 {
+		l.log.Info("resending alarms the center has not acknowledged", "count", n, "why", why)
 	}
 	return nil
 }
