@@ -120,7 +120,7 @@ func (s *stack) close() error {
 
 // scenarioStart is when sc begins on the home's clock.
 func scenarioStart(cfgPath, dir string, sc *scenario.Scenario) (time.Time, error) {
-	_, cfg, err := simhome.PrepareConfig(cfgPath, dir)
+	_, cfg, err := simhome.PrepareConfig(cfgPath, dir, simhome.Link{})
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -4,14 +4,24 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
 
+// Link is where a home's cloud link goes: the daemon's own link, aimed at
+// Broker in the embedded broker's demo mode (user name = site id, no TLS).
+// An empty Broker runs the home without a link.
+type Link struct {
+	Broker string
+	// Heartbeat overrides the config's heartbeat interval when set.
+	Heartbeat time.Duration
+}
+
 // rewriteConfig writes a copy of the config at src into dir with the store
 // and API socket moved into dir, the rules file made absolute, and the cloud
-// section dropped (the home runs its own link to the broker it is given).
-func rewriteConfig(src, dir string) (string, error) {
+// section aimed at link's broker (or dropped without one).
+func rewriteConfig(src, dir string, link Link) (string, error) {
 	data, err := os.ReadFile(src)
 	if err != nil {
 		return "", err
@@ -29,10 +39,27 @@ func rewriteConfig(src, dir string) (string, error) {
 	if rules := get(root, "rules", "file"); rules != nil && rules.Value != "" && !filepath.IsAbs(rules.Value) {
 		rules.Value = resolve(src, rules.Value)
 	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "cloud" {
-			root.Content = append(root.Content[:i], root.Content[i+2:]...)
-			break
+	if link.Broker == "" {
+		drop(root, "cloud")
+	} else {
+		cloud := get(root, "cloud")
+		if cloud == nil || cloud.Kind != yaml.MappingNode {
+			drop(root, "cloud")
+			cloud = &yaml.Node{Kind: yaml.MappingNode}
+			root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "cloud"}, cloud)
+		}
+		drop(cloud, "brokers")
+		cloud.Content = append(cloud.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "brokers"},
+			&yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: link.Broker}}})
+		drop(cloud, "tls")
+		drop(cloud, "password_file")
+		if u := get(cloud, "username"); u == nil || u.Value == "" {
+			if site := get(root, "site", "id"); site != nil {
+				set(cloud, site.Value, "username")
+			}
+		}
+		if link.Heartbeat > 0 {
+			set(cloud, link.Heartbeat.String(), "heartbeat")
 		}
 	}
 	out, err := yaml.Marshal(&doc)
@@ -56,6 +83,16 @@ func resolve(cfgPath, rel string) string {
 		}
 	}
 	return rel
+}
+
+// drop removes key from mapping n.
+func drop(n *yaml.Node, key string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			return
+		}
+	}
 }
 
 func get(n *yaml.Node, keys ...string) *yaml.Node {

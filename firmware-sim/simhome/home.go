@@ -79,7 +79,7 @@ func Start(ctx context.Context, opts Options) (_ *Home, err error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	path, cfg, err := PrepareConfig(opts.ConfigPath, opts.Dir)
+	path, cfg, err := PrepareConfig(opts.ConfigPath, opts.Dir, Link{Broker: opts.BrokerURL, Heartbeat: opts.Heartbeat})
 	if err != nil {
 		return nil, err
 	}
@@ -96,17 +96,10 @@ func Start(ctx context.Context, opts Options) (_ *Home, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.BrokerURL != "" {
-		if h.Link, err = h.newLink(cfg); err != nil {
-			return nil, err
-		}
-	}
+	h.Link = h.Daemon.Link() // nil without a broker
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	h.cancel = cancel
 	h.run(runCtx, "daemon", h.Daemon.Run)
-	if h.Link != nil {
-		h.run(runCtx, "cloud link", h.Link.Run)
-	}
 	if _, fake := opts.Clock.(*clockwork.FakeClock); !fake {
 		h.run(runCtx, "device traffic", h.traffic)
 	}
@@ -130,13 +123,13 @@ func (h *Home) run(ctx context.Context, name string, f func(context.Context) err
 
 // PrepareConfig writes the home's copy of the config at src into dir (the
 // store and API socket moved into dir, the rules file found from the
-// working directory or beside the config, the cloud section left to the
-// home's own link) and loads it.
-func PrepareConfig(src, dir string) (string, *config.File, error) {
+// working directory or beside the config, the daemon's cloud link aimed at
+// link's broker) and loads it.
+func PrepareConfig(src, dir string, link Link) (string, *config.File, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", nil, fmt.Errorf("simhome: %w", err)
 	}
-	path, err := rewriteConfig(src, dir)
+	path, err := rewriteConfig(src, dir, link)
 	if err != nil {
 		return "", nil, fmt.Errorf("simhome: %w", err)
 	}
@@ -145,38 +138,6 @@ func PrepareConfig(src, dir string) (string, *config.File, error) {
 		return "", nil, fmt.Errorf("%s: %w", src, err)
 	}
 	return path, cfg, nil
-}
-
-// newLink builds the cloud link from the config's cloud section, aimed at
-// the broker given.
-func (h *Home) newLink(cfg *config.File) (*cloudlink.Link, error) {
-	lc := cloudlink.Default()
-	lc.Site = cfg.Site.ID
-	lc.Brokers = []string{h.opts.BrokerURL}
-	lc.Username = cfg.Cloud.Username
-	if lc.Username == "" {
-		lc.Username = cfg.Site.ID // the embedded broker's demo mode
-	}
-	if d := cfg.Cloud.Keepalive.D(); d > 0 {
-		lc.Keepalive = d
-	}
-	lc.Heartbeat = cfg.Cloud.Heartbeat.D()
-	if h.opts.Heartbeat > 0 {
-		lc.Heartbeat = h.opts.Heartbeat
-	}
-	lc.MinBackoff, lc.MaxBackoff = 200*time.Millisecond, 2*time.Second
-	lc.Version = daemon.Version
-	pipe := h.Daemon.Pipeline()
-	wake, _ := pipe.Subscribe(256)
-	return cloudlink.New(lc, cloudlink.Deps{
-		Store: h.Daemon.Store(), Wake: wake, Acker: pipe, Health: pipe,
-		OnDelivered: func(gateway.Event) {
-			_ = pipe.Exec(context.Background(), func(time.Time, gateway.Evaluator) []gateway.Action {
-				return []gateway.Action{{Output: "led_alarm_sent", On: true}}
-			})
-		},
-		Clock: h.clock, Log: h.log,
-	})
 }
 
 // How often the devices speak by themselves.

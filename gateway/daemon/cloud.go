@@ -1,27 +1,8 @@
 package daemon
 
-// The cloud link's wiring, written by the cloud-link helper as a new file so
-// that daemon.go stays the lead's. To switch it on, daemon.go needs:
-//
-//	link *cloudlink.Link // in Daemon
-//
-//	// in New, after the pipeline is built:
-//	if l, err := d.newLink(cfg); err != nil {
-//		st.Close()
-//		return nil, err
-//	} else if l != nil {
-//		d.link = l
-//		d.extras = append(d.extras, l.Run)
-//	}
-//
-// and then LinkState (see api.go) is:
-//
-//	func (d *Daemon) LinkState() (api.LinkStatus, bool) {
-//		if d.link == nil {
-//			return api.LinkStatus{}, false
-//		}
-//		return linkStatus(d.link.State()), true
-//	}
+// The cloud link's wiring: the config file's cloud section mapped onto
+// cloudlink.Config, and the link built on the daemon's store and pipeline
+// (New switches it on when a broker is configured).
 
 import (
 	"context"
