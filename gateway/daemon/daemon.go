@@ -63,6 +63,7 @@ type Daemon struct {
 	closers   []func() error
 	extras    []func(ctx context.Context) error // components run beside the pipeline
 	link      *cloudlink.Link                   // nil for a local-only box
+	outputs   []OutputStatus                    // set by openOutputs
 }
 
 // New loads the config and opens the store and the hardware. Nothing runs
@@ -180,7 +181,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.startErr != nil {
 		d.raiseBoxFault(ctx, "local database was corrupt and has been replaced: "+d.startErr.Error())
 	}
-	if err := d.openOutputs(d.cfg); err != nil {
+	if err := d.openOutputs(ctx, d.cfg); err != nil {
 		d.log.Error("outputs", "err", err)
 	}
 	d.startSensors(d.cfg)

@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -212,4 +213,22 @@ func TestActiveAlarmSurvivesRestart(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, active, 1)
 	h.stop()
+}
+
+// An output that cannot be opened is a fault the center hears of, named,
+// and the self-test lists it as failed; the other outputs and the sensors
+// work on.
+func TestBrokenOutputIsAFault(t *testing.T) {
+	h := startHome(t, func(hw *simhw.Hardware) { hw.Pins.Break("GPIO5", errors.New("pin claimed by another process")) })
+	h.waitHealth(t, allOK)
+	require.Eventually(t, func() bool { return len(h.events(t, gateway.SensorFault)) == 1 }, 5*time.Second, 5*time.Millisecond)
+	f := h.events(t, gateway.SensorFault)[0]
+	require.Equal(t, "siren", f.Sensor)
+	require.Equal(t, gateway.High, f.Severity)
+	require.Contains(t, f.Message, "pin claimed by another process")
+	got := map[string]bool{}
+	for _, o := range h.d.Outputs() {
+		got[o.ID] = o.OK
+	}
+	require.Equal(t, map[string]bool{"siren": false, "led-help": true}, got)
 }

@@ -17,8 +17,22 @@ func (d *Daemon) env() gateway.Env {
 	return gateway.Env{HW: d.hw, Clock: d.clock, Log: d.log}
 }
 
-func (d *Daemon) openOutputs(cfg *config.File) error {
+// OutputStatus is whether an output (siren, LED) could be opened, for the
+// self-test report.
+type OutputStatus struct {
+	ID    string `json:"id"`
+	Kind  string `json:"kind"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// openOutputs opens every configured output. One that cannot be opened is
+// a high-severity fault event naming it (a siren that cannot sound must
+// not go unnoticed at the center) and is listed as failed in the
+// self-test; the others and every sensor go on.
+func (d *Daemon) openOutputs(ctx context.Context, cfg *config.File) error {
 	var first error
+	var status []OutputStatus
 	for _, spec := range cfg.OutputSpecs() {
 		drv := gateway.LookupDriver(spec.Driver)
 		if drv == nil || drv.ConfigureOutput == nil {
@@ -29,16 +43,30 @@ func (d *Daemon) openOutputs(cfg *config.File) error {
 			var out gateway.Output
 			if out, err = op.OpenOutput(d.env()); err == nil {
 				d.pipe.AddOutput(spec.ID, spec.Kind, out)
+				status = append(status, OutputStatus{ID: spec.ID, Kind: spec.Kind, OK: true})
 				continue
 			}
 		}
+		status = append(status, OutputStatus{ID: spec.ID, Kind: spec.Kind, Error: err.Error()})
 		err = fmt.Errorf("output %s: %w", spec.ID, err)
 		if first == nil {
 			first = err
 		}
 		d.log.Error("output not available", "output", spec.ID, "err", err)
+		d.commit(ctx, &gateway.Event{Kind: gateway.SensorFault, Severity: gateway.High, Sensor: spec.ID, SensorKind: spec.Kind,
+			Message: "output not available: " + err.Error()})
 	}
+	d.mu.Lock()
+	d.outputs = status
+	d.mu.Unlock()
 	return first
+}
+
+// Outputs reports which outputs were opened.
+func (d *Daemon) Outputs() []OutputStatus {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]OutputStatus(nil), d.outputs...)
 }
 
 // startSensors starts one goroutine per sensor. A sensor whose device cannot
