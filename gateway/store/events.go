@@ -33,7 +33,7 @@ func (s *Store) Commit(ctx context.Context, evs []*gateway.Event, state map[stri
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	now := time.Now().UnixMilli()
 	for k, v := range state {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO state(key, value, updated_ms) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`, k, v, now); err != nil {
+		if _, err := tx.StmtContext(ctx, s.stmts.putState).ExecContext(ctx, k, v, now); err != nil {
 			return fmt.Errorf("store: save state %q: %w", k, err)
 		}
 	}
@@ -44,14 +44,10 @@ func (s *Store) Commit(ctx context.Context, evs []*gateway.Event, state map[stri
 		return nil
 	}
 	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'seq'`).Scan(&seq); err != nil {
+	if err := tx.StmtContext(ctx, s.stmts.readSeq).QueryRowContext(ctx).Scan(&seq); err != nil {
 		return fmt.Errorf("store: read sequence: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events(seq, id, time_ms, kind, severity, priority, sensor, alarm_id, test, body) VALUES (?,?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return fmt.Errorf("store: append: %w", err)
-	}
-	defer stmt.Close()
+	stmt := tx.StmtContext(ctx, s.stmts.insertEvent)
 	seqs := make([]int64, len(evs))
 	for i, ev := range evs {
 		seq++
@@ -70,7 +66,7 @@ func (s *Store) Commit(ctx context.Context, evs []*gateway.Event, state map[stri
 		}
 		evs[i].ID = e.ID // ids are stable even if the commit fails
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'seq'`, seq); err != nil {
+	if _, err := tx.StmtContext(ctx, s.stmts.writeSeq).ExecContext(ctx, seq); err != nil {
 		return fmt.Errorf("store: advance sequence: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

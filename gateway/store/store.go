@@ -34,6 +34,8 @@ type Store struct {
 	// writes counts write transactions, to wake it.
 	ckpt   *checkpointer
 	writes atomic.Int64
+	// stmts are the commit path's statements, prepared once.
+	stmts struct{ putState, readSeq, insertEvent, writeSeq *sql.Stmt }
 }
 
 // ErrCorrupt is returned by Open when the file fails SQLite's integrity
@@ -101,6 +103,10 @@ func open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s.committed.Store(seq)
+	if err := s.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if !inMemory(path) {
 		if s.ckpt, err = startCheckpointer(dsn); err != nil {
 			db.Close()
@@ -141,6 +147,27 @@ func (s *Store) advance(seq int64) {
 			return
 		}
 	}
+}
+
+// prepare prepares the statements every commit runs, so a commit does not
+// compile its SQL again each time.
+func (s *Store) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&s.stmts.putState, `INSERT INTO state(key, value, updated_ms) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`},
+		{&s.stmts.readSeq, `SELECT value FROM meta WHERE key = 'seq'`},
+		{&s.stmts.insertEvent, `INSERT INTO events(seq, id, time_ms, kind, severity, priority, sensor, alarm_id, test, body) VALUES (?,?,?,?,?,?,?,?,?,?)`},
+		{&s.stmts.writeSeq, `UPDATE meta SET value = ? WHERE key = 'seq'`},
+	} {
+		st, err := s.db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("store: prepare %q: %w", p.sql, err)
+		}
+		*p.dst = st
+	}
+	return nil
 }
 
 // inMemory reports an in-memory database (the simulator's homes), which
