@@ -270,6 +270,7 @@ func (c *Center) Close(ctx context.Context) error {
 func (c *Center) shutdown() error {
 	c.notify.close()
 	if c.mq != nil {
+		c.goodbye()
 		c.mq.Disconnect(250)
 	}
 	if c.cancel != nil {

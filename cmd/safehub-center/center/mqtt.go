@@ -23,32 +23,38 @@ type inbound struct {
 	status   *protocol.StatusMsg
 }
 
+// reconnectMax caps the wait between the center's reconnection attempts.
+// The center is one client and should be back before the boxes (whose
+// backoff reaches 20 s): what boxes publish before it has resubscribed
+// reaches nobody on a shared subscription and comes only with their resend
+// on its presence (announce).
+const reconnectMax = 2 * time.Second
+
 // connect connects the center's MQTT client: a persistent session, so the
 // broker keeps QoS 1 messages while the center is down, and manual
-// acknowledgement, so a message is acknowledged only once stored.
+// acknowledgement, so a message is acknowledged only once stored. On every
+// (re)connect it subscribes and then announces itself to the boxes.
 func (c *Center) connect(ctx context.Context, password string) error {
+	will, err := c.centerStatus(protocol.Offline, "", "connection_lost")
+	if err != nil {
+		return err
+	}
 	opts := paho.NewClientOptions().AddBroker(c.brokerURL).
 		SetClientID(c.cfg.ClientID).SetUsername(broker.CenterUser).SetPassword(password).
 		SetCleanSession(false).SetAutoAckDisabled(true).SetOrderMatters(true).
-		SetAutoReconnect(true).SetConnectRetry(true).SetMaxReconnectInterval(10 * time.Second).
-		SetKeepAlive(30 * time.Second).SetConnectTimeout(10 * time.Second).
+		SetAutoReconnect(true).SetMaxReconnectInterval(reconnectMax).
+		SetConnectRetry(true).SetConnectRetryInterval(reconnectMax).
+		SetKeepAlive(30*time.Second).SetConnectTimeout(10*time.Second).
+		SetBinaryWill(protocol.CenterStatusTopic, will, 1, true).
 		SetTLSConfig(c.cfg.ClientTLS)
 	subscribed := make(chan struct{})
 	var once sync.Once
 	opts.SetOnConnectHandler(func(cl paho.Client) {
-		for filter, share := range map[protocol.Channel]bool{
-			protocol.Alarm: true, protocol.Event: true, protocol.Reply: true,
-			// Every console needs every home's state; retained status
-			// messages are not sent to shared subscriptions.
-			protocol.Status: false, protocol.Heartbeat: false,
-		} {
-			f := protocol.Filter(filter)
-			if share && c.cfg.ShareGroup != "-" {
-				f = "$share/" + c.cfg.ShareGroup + "/" + f
-			}
-			if t := cl.Subscribe(f, 1, c.onMessage); t.WaitTimeout(10*time.Second) && t.Error() != nil {
-				c.cfg.Log.Error("mqtt subscribe failed", "filter", f, "err", t.Error())
-			}
+		// paho runs this on a goroutine of its own: it may wait.
+		if err := c.subscribe(cl); err != nil {
+			c.cfg.Log.Error("mqtt subscribe failed; not announcing the center", "err", err)
+		} else {
+			c.announce(cl)
 		}
 		c.cfg.Log.Info("connected to broker", "url", c.brokerURL)
 		once.Do(func() { close(subscribed) })
@@ -74,6 +80,93 @@ func (c *Center) connect(ctx context.Context, password string) error {
 	case <-ctx.Done():
 		return fmt.Errorf("center: subscribe at %s: %w", c.brokerURL, ctx.Err())
 	}
+}
+
+// subscribe subscribes to every home's channels and returns once the
+// broker has confirmed each (a SUBACK granting it), or the first failure.
+func (c *Center) subscribe(cl paho.Client) error {
+	var errs []error
+	for filter, share := range map[protocol.Channel]bool{
+		protocol.Alarm: true, protocol.Event: true, protocol.Reply: true,
+		// Every console needs every home's state; retained status
+		// messages are not sent to shared subscriptions.
+		protocol.Status: false, protocol.Heartbeat: false,
+	} {
+		f := protocol.Filter(filter)
+		if share && c.cfg.ShareGroup != "-" {
+			f = "$share/" + c.cfg.ShareGroup + "/" + f
+		}
+		t := cl.Subscribe(f, 1, c.onMessage)
+		switch {
+		case !t.WaitTimeout(10 * time.Second):
+			errs = append(errs, fmt.Errorf("subscribe %s: no SUBACK within 10 s", f))
+		case t.Error() != nil:
+			errs = append(errs, fmt.Errorf("subscribe %s: %w", f, t.Error()))
+		case refused(t, f):
+			errs = append(errs, fmt.Errorf("subscribe %s: refused by the broker", f))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// refused reports whether a completed subscribe token carries the broker's
+// refusal (SUBACK 0x80) for filter; paho reports it nowhere else.
+func refused(t paho.Token, filter string) bool {
+	st, ok := t.(*paho.SubscribeToken)
+	if !ok {
+		return false
+	}
+	code, ok := st.Result()[filter]
+	return ok && code == 0x80
+}
+
+// announce publishes the center's presence, retained: "online" with a new
+// epoch, so every box sends again at once the alarms the center has not
+// acknowledged (docs/protocol.md, "Center status"). Called only once the
+// subscriptions are confirmed, so whatever the boxes send now arrives.
+func (c *Center) announce(cl paho.Client) {
+	epoch := c.cfg.Clock.Now().UTC().Format("20060102T150405.000Z") + "-" + randomToken()[:8]
+	payload, err := c.centerStatus(protocol.Online, epoch, "")
+	if err != nil {
+		c.cfg.Log.Error("announce the center", "err", err)
+		return
+	}
+	t := cl.Publish(protocol.CenterStatusTopic, 1, true, payload)
+	switch {
+	case !t.WaitTimeout(10 * time.Second):
+		c.cfg.Log.Error("announce the center: no PUBACK within 10 s", "epoch", epoch)
+	case t.Error() != nil:
+		c.cfg.Log.Error("announce the center", "epoch", epoch, "err", t.Error())
+	default:
+		c.cfg.Log.Info("center announced to the boxes", "epoch", epoch)
+	}
+}
+
+// goodbye replaces the retained presence with "offline" on a clean stop
+// (the broker discards the last will on a clean disconnect).
+func (c *Center) goodbye() {
+	if !c.mq.IsConnectionOpen() {
+		return
+	}
+	payload, err := c.centerStatus(protocol.Offline, "", "shutdown")
+	if err != nil {
+		return
+	}
+	t := c.mq.Publish(protocol.CenterStatusTopic, 1, true, payload)
+	switch {
+	case !t.WaitTimeout(2 * time.Second):
+		c.cfg.Log.Warn("publish the center's offline status: no PUBACK within 2 s")
+	case t.Error() != nil:
+		c.cfg.Log.Warn("publish the center's offline status", "err", t.Error())
+	}
+}
+
+func (c *Center) centerStatus(state, epoch, reason string) ([]byte, error) {
+	b, err := protocol.Encode(&protocol.CenterStatusMsg{State: state, Epoch: epoch, Time: c.cfg.Clock.Now().UTC(), ClientID: c.cfg.ClientID, Reason: reason})
+	if err != nil {
+		return nil, fmt.Errorf("center: encode center status: %w", err)
+	}
+	return b, nil
 }
 
 // onMessage decodes a message and queues it for the ingest loop. A message
