@@ -4,8 +4,8 @@
 // per-home sequence gaps still to be replayed, the homes' supervision state
 // and outages, the maintenance list, the operators and the audit log.
 //
-// Writes from the MQTT side arrive in batches (Ingest) so one transaction and
-// one fsync serve many messages; a message is acknowledged to the broker only
+// Writes from the MQTT side arrive in batches (Store) so one transaction and
+// one fsync serve many messages, events, sightings and statuses alike; a message is acknowledged to the broker only
 // after its batch is committed, and because a repeated event id is ignored,
 // every event is stored exactly once however often it is delivered.
 package alarmdb
@@ -38,6 +38,7 @@ var (
 // DB is the center database. It is safe for concurrent use.
 type DB struct {
 	db    *sql.DB
+	st    statements
 	clock clockwork.Clock
 }
 
@@ -68,11 +69,19 @@ func Open(ctx context.Context, path string, clock clockwork.Clock) (*DB, error) 
 		db.Close()
 		return nil, err
 	}
-	return &DB{db: db, clock: clock}, nil
+	d := &DB{db: db, clock: clock}
+	if err := d.st.prepare(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // Close closes the database; committed data is already on disk.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.st.close()
+	return d.db.Close()
+}
 
 func ms(t time.Time) int64 {
 	if t.IsZero() {

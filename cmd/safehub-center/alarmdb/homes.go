@@ -47,37 +47,12 @@ type Outage struct {
 // one that was offline comes back, closing its open outage. It returns the
 // sites that came back.
 func (d *DB) Seen(ctx context.Context, ss []Sighting) (back []string, err error) {
-	if len(ss) == 0 {
-		return nil, nil
+	msgs := make([]Message, len(ss))
+	for i := range ss {
+		msgs[i].Sighting = &ss[i]
 	}
-	err = d.tx(ctx, "seen", func(tx *sql.Tx) error {
-		for _, s := range ss {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO homes(site) VALUES (?)`, s.Site); err != nil {
-				return fmt.Errorf("alarmdb: add home %s: %w", s.Site, err)
-			}
-			var online bool
-			if err := tx.QueryRowContext(ctx, `SELECT online FROM homes WHERE site = ?`, s.Site).Scan(&online); err != nil {
-				return fmt.Errorf("alarmdb: read home %s: %w", s.Site, err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE homes SET online = 1, silent_since_ms = 0, last_seen_ms = MAX(last_seen_ms, ?),
-				heartbeat_ms = CASE WHEN ? > 0 THEN ? ELSE heartbeat_ms END WHERE site = ?`,
-				ms(s.At), s.HeartbeatLimit.Milliseconds(), s.HeartbeatLimit.Milliseconds(), s.Site); err != nil {
-				return fmt.Errorf("alarmdb: update home %s: %w", s.Site, err)
-			}
-			if online {
-				continue
-			}
-			r, err := tx.ExecContext(ctx, `UPDATE outages SET ended_ms = ? WHERE site = ? AND ended_ms = 0`, ms(s.At), s.Site)
-			if err != nil {
-				return fmt.Errorf("alarmdb: end outage of %s: %w", s.Site, err)
-			}
-			if n, _ := r.RowsAffected(); n > 0 {
-				back = append(back, s.Site)
-			}
-		}
-		return nil
-	})
-	return back, err
+	res, err := d.Store(ctx, msgs)
+	return res.Back, err
 }
 
 // SetStatus records a home's retained status. A status other than
@@ -85,33 +60,8 @@ func (d *DB) Seen(ctx context.Context, ss []Sighting) (back []string, err error)
 // outage (one per outage, however often it is repeated). It reports whether
 // the home's online state changed.
 func (d *DB) SetStatus(ctx context.Context, site, status string, at time.Time, heartbeatLimit time.Duration) (changed bool, err error) {
-	if status == "online" {
-		if _, err := d.db.ExecContext(ctx, `INSERT OR IGNORE INTO homes(site) VALUES (?)`, site); err != nil {
-			return false, fmt.Errorf("alarmdb: add home %s: %w", site, err)
-		}
-		var was bool
-		if err := d.db.QueryRowContext(ctx, `SELECT online FROM homes WHERE site = ?`, site).Scan(&was); err != nil {
-			return false, fmt.Errorf("alarmdb: read home %s: %w", site, err)
-		}
-		if _, err := d.Seen(ctx, []Sighting{{Site: site, At: at, HeartbeatLimit: heartbeatLimit}}); err != nil {
-			return false, err
-		}
-		if _, err := d.db.ExecContext(ctx, `UPDATE homes SET status = ? WHERE site = ?`, status, site); err != nil {
-			return false, fmt.Errorf("alarmdb: set status of %s: %w", site, err)
-		}
-		return !was, nil
-	}
-	err = d.tx(ctx, "status", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO homes(site, last_seen_ms) VALUES (?, ?)`, site, ms(at)); err != nil {
-			return fmt.Errorf("alarmdb: add home %s: %w", site, err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE homes SET status = ? WHERE site = ?`, status, site); err != nil {
-			return fmt.Errorf("alarmdb: set status of %s: %w", site, err)
-		}
-		changed, err = goOffline(ctx, tx, site, "box reported "+status)
-		return err
-	})
-	return changed, err
+	res, err := d.Store(ctx, []Message{{Status: &Status{Site: site, State: status, At: at, HeartbeatLimit: heartbeatLimit}}})
+	return res.Changed, err
 }
 
 // goOffline marks one home offline since it was last heard from and opens

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,11 +24,18 @@ type IngestResult struct {
 	// Stored counts events stored for the first time; Duplicates counts
 	// events whose id was already stored (redelivery, replay).
 	Stored, Duplicates int
+	// Rearmed counts acknowledgements to send again: a box resent an alarm
+	// whose acknowledgement had already gone out, so it has not heard it.
+	Rearmed int
 	// NewAlarms are the alarms created by this batch, in batch order.
 	NewAlarms []Alarm
-	// Gaps are the open sequence gaps not yet requested from their box
-	// (those found by this batch among them).
+	// Gaps are the open gaps not yet requested of the homes whose gaps this
+	// batch changed (opened, narrowed or split).
 	Gaps []Gap
+	// Back are the homes that came back from an outage (see Seen).
+	Back []string
+	// Changed reports whether some home's online state changed.
+	Changed bool
 }
 
 // Gap is a run of sequence numbers a home has used but the center has not
@@ -50,118 +58,116 @@ var maintenanceKinds = map[gateway.Kind]bool{
 
 // Ingest stores a batch of received events in one transaction. Events whose
 // id is already stored are counted and otherwise ignored, so redelivery
-// never shows an alarm twice. For each home it tracks the highest sequence
-// number seen and records the gaps below it; an event that arrives late (a
-// replay) fills its place in the gap.
+// never shows an alarm twice; a resent alarm whose acknowledgement had gone
+// out re-arms it, so it is sent again. For each home it tracks the highest
+// sequence number seen and records the gaps below it; an event that arrives
+// late (a replay) fills its place in the gap.
 //
 // A home's first event opens a gap from 1 up to it, so whatever the box
 // sent before the center knew it is asked for too.
 func (d *DB) Ingest(ctx context.Context, batch []Incoming) (IngestResult, error) {
-	var res IngestResult
-	if len(batch) == 0 {
-		return res, nil
+	msgs := make([]Message, len(batch))
+	for i := range batch {
+		msgs[i].Event = &batch[i]
 	}
-	err := d.tx(ctx, "ingest", func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO events(id, site, seq, time_ms, received_ms, kind, severity, sensor, alarm_id, test, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
-		if err != nil {
-			return fmt.Errorf("alarmdb: ingest: %w", err)
-		}
-		defer ins.Close()
-		for i := range batch {
-			in := &batch[i]
-			ev := &in.Event
-			if in.Site == "" || ev.ID == "" {
-				return fmt.Errorf("alarmdb: ingest event %d: site and id are required", i)
-			}
-			body, err := json.Marshal(ev)
-			if err != nil {
-				return fmt.Errorf("alarmdb: encode event %s: %w", ev.ID, err)
-			}
-			r, err := ins.ExecContext(ctx, ev.ID, in.Site, ev.Seq, ms(orderTime(in)), ms(in.Received), string(ev.Kind), string(ev.Severity), ev.Sensor, ev.AlarmID, ev.Test, body)
-			if err != nil {
-				return fmt.Errorf("alarmdb: insert event %s: %w", ev.ID, err)
-			}
-			if n, _ := r.RowsAffected(); n == 0 {
-				res.Duplicates++
-				if ev.Kind == gateway.AlarmRaised {
-					// The box sends an alarm again while it has not heard
-					// the acknowledgement: send that again too.
-					if _, err := tx.ExecContext(ctx, `UPDATE alarms SET ack_sent_ms = 0 WHERE id = ? AND acked_ms <> 0`, ev.ID); err != nil {
-						return fmt.Errorf("alarmdb: re-arm ack of %s: %w", ev.ID, err)
-					}
-				}
-				continue
-			}
-			res.Stored++
-			if ev.Seq > 0 {
-				if err := trackSeq(ctx, tx, in.Site, ev.Seq, ms(in.Received)); err != nil {
-					return err
-				}
-			}
-			a, err := applyEvent(ctx, tx, in)
-			if err != nil {
-				return err
-			}
-			if a != nil {
-				res.NewAlarms = append(res.NewAlarms, *a)
-			}
-		}
-		res.Gaps, err = queryGaps(ctx, tx, `WHERE requested_ms = 0`)
-		return err
-	})
+	return d.Store(ctx, msgs)
+}
+
+// event stores one received event, unless its id is stored already.
+func (b *batch) event(in *Incoming) error {
+	ev := &in.Event
+	body, err := json.Marshal(ev)
 	if err != nil {
-		return IngestResult{}, err
+		return fmt.Errorf("alarmdb: encode event %s: %w", ev.ID, err)
 	}
-	return res, nil
+	r, err := b.stmt(b.d.st.insEvent).ExecContext(b.ctx, ev.ID, in.Site, ev.Seq, ms(orderTime(in)), ms(in.Received),
+		string(ev.Kind), string(ev.Severity), ev.Sensor, ev.AlarmID, ev.Test, body)
+	if err != nil {
+		return fmt.Errorf("alarmdb: insert event %s: %w", ev.ID, err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		b.res.Duplicates++
+		if ev.Kind == gateway.AlarmRaised {
+			// The box sends an alarm again while it has not heard the
+			// acknowledgement: send that again too.
+			r, err := b.stmt(b.d.st.rearmAck).ExecContext(b.ctx, ev.ID)
+			if err != nil {
+				return fmt.Errorf("alarmdb: re-arm ack of %s: %w", ev.ID, err)
+			}
+			if n, _ := r.RowsAffected(); n > 0 {
+				b.res.Rearmed++
+			}
+		}
+		return nil
+	}
+	b.res.Stored++
+	// An event is late when its home has sent a higher sequence number
+	// already: only then can later events of its alarm have come first.
+	late := true
+	if ev.Seq > 0 {
+		h, err := b.home(in.Site, 0)
+		if err != nil {
+			return err
+		}
+		late = ev.Seq <= h.maxSeq
+		if err := b.trackSeq(in.Site, h, ev.Seq, ms(in.Received)); err != nil {
+			return err
+		}
+	}
+	a, err := b.applyEvent(in, late)
+	if err != nil {
+		return err
+	}
+	if a != nil {
+		b.res.NewAlarms = append(b.res.NewAlarms, *a)
+	}
+	return nil
 }
 
 // trackSeq advances the home's highest sequence number, opening a gap when
 // numbers were skipped, or fills a gap when seq lies below it.
-func trackSeq(ctx context.Context, tx *sql.Tx, site string, seq, now int64) error {
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO homes(site) VALUES (?)`, site); err != nil {
-		return fmt.Errorf("alarmdb: add home %s: %w", site, err)
-	}
-	var max int64
-	if err := tx.QueryRowContext(ctx, `SELECT max_seq FROM homes WHERE site = ?`, site).Scan(&max); err != nil {
-		return fmt.Errorf("alarmdb: read sequence of %s: %w", site, err)
-	}
-	if seq > max {
-		if _, err := tx.ExecContext(ctx, `UPDATE homes SET max_seq = ? WHERE site = ?`, seq, site); err != nil {
-			return fmt.Errorf("alarmdb: advance sequence of %s: %w", site, err)
+func (b *batch) trackSeq(site string, h *homeRow, seq, now int64) error {
+	if seq > h.maxSeq {
+		if seq > h.maxSeq+1 {
+			if _, err := b.tx.ExecContext(b.ctx, `INSERT INTO gaps(site, from_seq, to_seq, found_ms) VALUES (?,?,?,?)`, site, h.maxSeq+1, seq-1, now); err != nil {
+				return fmt.Errorf("alarmdb: record gap: %w", err)
+			}
+			b.gapsChanged(site)
 		}
-		if seq == max+1 {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gaps(site, from_seq, to_seq, found_ms) VALUES (?,?,?,?)`, site, max+1, seq-1, now); err != nil {
-			return fmt.Errorf("alarmdb: record gap: %w", err)
-		}
+		h.maxSeq, h.dirty = seq, true
 		return nil
 	}
 	// A late event: cut it out of the gap that holds it.
 	var from, to, found, req int64
-	err := tx.QueryRowContext(ctx, `SELECT from_seq, to_seq, found_ms, requested_ms FROM gaps WHERE site = ? AND from_seq <= ? AND to_seq >= ?`, site, seq, seq).Scan(&from, &to, &found, &req)
-	if err == sql.ErrNoRows {
+	err := b.stmt(b.d.st.findGap).QueryRowContext(b.ctx, site, seq, seq).Scan(&from, &to, &found, &req)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("alarmdb: find gap: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM gaps WHERE site = ? AND from_seq = ?`, site, from); err != nil {
+	if _, err := b.tx.ExecContext(b.ctx, `DELETE FROM gaps WHERE site = ? AND from_seq = ?`, site, from); err != nil {
 		return fmt.Errorf("alarmdb: fill gap: %w", err)
 	}
 	for _, part := range [][2]int64{{from, seq - 1}, {seq + 1, to}} {
 		if part[0] > part[1] {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gaps(site, from_seq, to_seq, found_ms, requested_ms) VALUES (?,?,?,?,?)`, site, part[0], part[1], found, req); err != nil {
+		if _, err := b.tx.ExecContext(b.ctx, `INSERT INTO gaps(site, from_seq, to_seq, found_ms, requested_ms) VALUES (?,?,?,?,?)`, site, part[0], part[1], found, req); err != nil {
 			return fmt.Errorf("alarmdb: split gap: %w", err)
 		}
 	}
+	b.gapsChanged(site)
 	return nil
 }
 
-// applyEvent updates alarms and the maintenance list for one newly stored
-// event, and returns the alarm it created, if any.
+func (b *batch) gapsChanged(site string) {
+	if b.gaps == nil {
+		b.gaps = map[string]bool{}
+	}
+	b.gaps[site] = true
+}
+
 // orderTime is the time the center orders an event by: the box's time, or
 // the center's own receive time when the box said its clock is unsure (a Pi
 // without RTC before NTP sync). The box's time stays in the stored body.
@@ -172,7 +178,10 @@ func orderTime(in *Incoming) time.Time {
 	return in.Event.Time
 }
 
-func applyEvent(ctx context.Context, tx *sql.Tx, in *Incoming) (*Alarm, error) {
+// applyEvent updates alarms and the maintenance list for one newly stored
+// event, and returns the alarm it created, if any. late says later events
+// of its alarm may have been stored before it (see event).
+func (b *batch) applyEvent(in *Incoming, late bool) (*Alarm, error) {
 	ev := &in.Event
 	alarmID := ev.AlarmID
 	if alarmID == "" {
@@ -185,21 +194,18 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in *Incoming) (*Alarm, error) {
 			SensorKind: ev.SensorKind, Room: ev.Room, Rule: ev.Rule, Message: ev.Message, Test: ev.Test,
 			Raised: orderTime(in).UTC(), Received: in.Received.UTC(), State: StateNew, BoxState: "active",
 		}
-		r, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO alarms(id, site, severity, rank, sensor, sensor_kind, room, rule, message, test, raised_ms, received_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
-			a.ID, a.Site, a.Severity, gateway.Severity(a.Severity).Rank(), a.Sensor, a.SensorKind, a.Room, a.Rule, a.Message, a.Test, ms(a.Raised), ms(a.Received))
+		r, err := b.stmt(b.d.st.insAlarm).ExecContext(b.ctx, a.ID, a.Site, a.Severity, gateway.Severity(a.Severity).Rank(),
+			a.Sensor, a.SensorKind, a.Room, a.Rule, a.Message, a.Test, ms(a.Raised), ms(a.Received))
 		if err != nil {
 			return nil, fmt.Errorf("alarmdb: add alarm %s: %w", a.ID, err)
 		}
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil, nil
 		}
-		// Lifecycle events that overtook the raise (a replayed gap).
-		if _, err := tx.ExecContext(ctx, `UPDATE alarms SET
-			box_state = COALESCE((SELECT CASE kind WHEN 'alarm_cleared' THEN 'cleared' ELSE 'cancelled' END FROM events WHERE alarm_id = alarms.id AND kind IN ('alarm_cleared','alarm_cancelled') ORDER BY time_ms DESC LIMIT 1), box_state),
-			box_state_ms = COALESCE((SELECT time_ms FROM events WHERE alarm_id = alarms.id AND kind IN ('alarm_cleared','alarm_cancelled') ORDER BY time_ms DESC LIMIT 1), box_state_ms),
-			escalated = EXISTS (SELECT 1 FROM events WHERE alarm_id = alarms.id AND kind = 'alarm_escalated')
-			WHERE id = ?`, a.ID); err != nil {
-			return nil, fmt.Errorf("alarmdb: catch up alarm %s: %w", a.ID, err)
+		if late {
+			if err := b.catchUp(&a); err != nil {
+				return nil, err
+			}
 		}
 		return &a, nil
 	case ev.Kind == gateway.AlarmCleared || ev.Kind == gateway.AlarmCancelled:
@@ -207,15 +213,15 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in *Incoming) (*Alarm, error) {
 		if ev.Kind == gateway.AlarmCancelled {
 			state = "cancelled"
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE alarms SET box_state = ?, box_state_ms = ? WHERE id = ?`, state, ms(ev.Time), alarmID); err != nil {
+		if _, err := b.stmt(b.d.st.boxState).ExecContext(b.ctx, state, ms(ev.Time), alarmID); err != nil {
 			return nil, fmt.Errorf("alarmdb: clear alarm %s: %w", alarmID, err)
 		}
 	case ev.Kind == gateway.AlarmEscalated:
-		if _, err := tx.ExecContext(ctx, `UPDATE alarms SET escalated = 1 WHERE id = ?`, alarmID); err != nil {
+		if _, err := b.stmt(b.d.st.escalate).ExecContext(b.ctx, alarmID); err != nil {
 			return nil, fmt.Errorf("alarmdb: escalate alarm %s: %w", alarmID, err)
 		}
 	case maintenanceKinds[ev.Kind]:
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO maintenance(site, sensor, kind, message, since_ms, event_id) VALUES (?,?,?,?,?,?)`,
+		if _, err := b.tx.ExecContext(b.ctx, `INSERT OR IGNORE INTO maintenance(site, sensor, kind, message, since_ms, event_id) VALUES (?,?,?,?,?,?)`,
 			in.Site, ev.Sensor, string(ev.Kind), ev.Message, ms(ev.Time), ev.ID); err != nil {
 			return nil, fmt.Errorf("alarmdb: add maintenance item: %w", err)
 		}
@@ -224,12 +230,57 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in *Incoming) (*Alarm, error) {
 		if ev.Kind == gateway.MainsRestored {
 			kind = gateway.MainsLost
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE maintenance SET cleared_ms = ? WHERE site = ? AND sensor = ? AND kind = ? AND cleared_ms = 0 AND since_ms <= ?`,
+		if _, err := b.tx.ExecContext(b.ctx, `UPDATE maintenance SET cleared_ms = ? WHERE site = ? AND sensor = ? AND kind = ? AND cleared_ms = 0 AND since_ms <= ?`,
 			ms(ev.Time), in.Site, ev.Sensor, string(kind), ms(ev.Time)); err != nil {
 			return nil, fmt.Errorf("alarmdb: clear maintenance item: %w", err)
 		}
 	}
 	return nil, nil
+}
+
+// catchUp applies to a just-added alarm the lifecycle events that overtook
+// its raise (a replayed gap): the box's latest clear or cancel, and an
+// escalation.
+func (b *batch) catchUp(a *Alarm) error {
+	rows, err := b.stmt(b.d.st.lateAlarm).QueryContext(b.ctx, a.ID)
+	if err != nil {
+		return fmt.Errorf("alarmdb: catch up alarm %s: %w", a.ID, err)
+	}
+	defer rows.Close()
+	found := false
+	var at int64
+	for rows.Next() {
+		var kind string
+		var t int64
+		if err := rows.Scan(&kind, &t); err != nil {
+			return fmt.Errorf("alarmdb: catch up alarm %s: %w", a.ID, err)
+		}
+		found = true
+		switch k := gateway.Kind(kind); k {
+		case gateway.AlarmEscalated:
+			a.Escalated = true
+		case gateway.AlarmCleared, gateway.AlarmCancelled:
+			if t >= at {
+				at = t
+				a.BoxState, a.BoxStateAt = "cleared", fromMS(t)
+				if k == gateway.AlarmCancelled {
+					a.BoxState = "cancelled"
+				}
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("alarmdb: catch up alarm %s: %w", a.ID, err)
+	}
+	rows.Close()
+	if !found {
+		return nil
+	}
+	if _, err := b.tx.ExecContext(b.ctx, `UPDATE alarms SET box_state = ?, box_state_ms = ?, escalated = ? WHERE id = ?`,
+		a.BoxState, ms(a.BoxStateAt), a.Escalated, a.ID); err != nil {
+		return fmt.Errorf("alarmdb: catch up alarm %s: %w", a.ID, err)
+	}
+	return nil
 }
 
 type querier interface {
