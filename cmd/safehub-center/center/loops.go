@@ -51,34 +51,23 @@ func (c *Center) ingestLoop(ctx context.Context) {
 	}
 }
 
+// store records a batch in one transaction, then tells whoever needs to
+// know: the OnAlarm hook (only once the alarm is committed), the tick loop
+// (an acknowledgement to send), the console (something changed).
 func (c *Center) store(ctx context.Context, batch []inbound) error {
-	var evs []alarmdb.Incoming
-	var seen []alarmdb.Sighting
-	changed := false
-	for _, in := range batch {
-		if in.event != nil {
-			evs = append(evs, *in.event)
-		}
-		if in.sighting != nil {
-			seen = append(seen, *in.sighting)
-		}
+	msgs := make([]alarmdb.Message, len(batch))
+	now := c.cfg.Clock.Now()
+	for i, in := range batch {
+		msgs[i] = alarmdb.Message{Event: in.event, Sighting: in.sighting}
 		if st := in.status; st != nil {
-			ch, err := c.db.SetStatus(ctx, st.Site, st.State, c.cfg.Clock.Now(), 0)
-			if err != nil {
-				return err
-			}
-			changed = changed || ch
+			msgs[i].Status = &alarmdb.Status{Site: st.Site, State: st.State, At: now}
 		}
 	}
-	back, err := c.db.Seen(ctx, seen)
+	res, err := c.db.Store(ctx, msgs)
 	if err != nil {
 		return err
 	}
-	res, err := c.db.Ingest(ctx, evs)
-	if err != nil {
-		return err
-	}
-	autoAcked := false
+	kick := res.Rearmed > 0 // a resent alarm re-armed its acknowledgement
 	for _, a := range res.NewAlarms {
 		c.cfg.Log.Info("alarm received", "site", a.Site, "alarm", a.ID, "severity", a.Severity, "test", a.Test, "message", a.Message)
 		if c.cfg.OnAlarm != nil {
@@ -93,23 +82,16 @@ func (c *Center) store(ctx context.Context, batch []inbound) error {
 				c.cfg.Log.Warn("acknowledge test alarm", "alarm", a.ID, "err", err)
 				continue
 			}
-			autoAcked = true
+			kick = true
 		}
 	}
-	if autoAcked {
+	if kick {
 		select {
 		case c.kick <- struct{}{}:
 		default:
 		}
 	}
-	if res.Duplicates > 0 {
-		// A resent alarm may have re-armed its acknowledgement.
-		select {
-		case c.kick <- struct{}{}:
-		default:
-		}
-	}
-	if changed || len(back) > 0 || res.Stored > 0 {
+	if res.Changed || len(res.Back) > 0 || res.Stored > 0 {
 		c.notify.send()
 	}
 	return nil
