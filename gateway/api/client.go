@@ -200,6 +200,28 @@ func (c *Client) WalkTest(ctx context.Context, timeout time.Duration, fn func(Wa
 	return stream(ctx, c, http.MethodPost, "/v1/walktest", q, func(m WalkMessage) bool { fn(m); return m.Type != WalkDone })
 }
 
+// Outputs lists the configured outputs (siren, LEDs), opened or not.
+func (c *Client) Outputs(ctx context.Context) ([]OutputStatus, error) {
+	var list []OutputStatus
+	err := c.getJSON(ctx, http.MethodGet, "/v1/outputs", nil, nil, &list)
+	return list, err
+}
+
+// TestOutputs switches the outputs with these ids (none: every output) on
+// for d each (0: the daemon's default), one after another, calling fn with
+// each step until the done step. Cancelling ctx ends the test on the box
+// too, and the output being tested goes back as it was.
+func (c *Client) TestOutputs(ctx context.Context, ids []string, d time.Duration, fn func(OutputTestStep)) error {
+	q := url.Values{}
+	if d != 0 {
+		q.Set("for", d.String())
+	}
+	for _, id := range ids {
+		q.Add("id", id)
+	}
+	return stream(ctx, c, http.MethodPost, "/v1/outputs/test", q, func(s OutputTestStep) bool { fn(s); return s.Stage != OutputTestDone })
+}
+
 // Pair learns a wireless device.
 func (c *Client) Pair(ctx context.Context, req PairRequest) (PairResult, error) {
 	body, err := json.Marshal(req)

@@ -3,14 +3,15 @@
 // administrators reach it. The technician's safehubctl is its client.
 //
 // The server takes small consumer-side interfaces (Backend's parts:
-// status, events, test alarm, walk test, pairing, validation and reload),
-// so it is tested alone; gateway/daemon implements them. Client is the
-// typed client safehubctl uses.
+// status, events, test alarm, walk test, pairing, validation, reload and
+// the output test), so it is tested alone; gateway/daemon implements them.
+// Client is the typed client safehubctl uses.
 //
-// Streams (live events, walk test, test alarm progress) are JSON lines:
-// one JSON object per line, flushed as it happens. A stream ends when the
-// client disconnects, and the server undoes what the stream started (the
-// walk test's test mode always ends).
+// Streams (live events, walk test, test alarm progress, output test) are
+// JSON lines: one JSON object per line, flushed as it happens. A stream
+// ends when the client disconnects, and the server undoes what the stream
+// started (the walk test's test mode always ends; the output under test
+// goes back as it was).
 //
 // Endpoints, all under /v1:
 //
@@ -20,6 +21,8 @@
 //	GET  /events/stream       JSON lines of gateway.Event
 //	POST /alarm/test?timeout=30s   JSON lines of AlarmProgress
 //	POST /walktest?timeout=10m     JSON lines of WalkMessage
+//	GET  /outputs             []OutputStatus
+//	POST /outputs/test?id=ID&id=ID&for=2s   JSON lines of OutputTestStep
 //	POST /pair                PairRequest → PairResult
 //	POST /config/validate     the config file on disk → Validation
 //	POST /rules/validate      body: rules file (empty: the configured one) → Validation

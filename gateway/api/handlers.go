@@ -19,6 +19,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/events/stream", s.stream)
 	mux.HandleFunc("POST /v1/alarm/test", s.alarmTest)
 	mux.HandleFunc("POST /v1/walktest", s.walkTest)
+	mux.HandleFunc("GET /v1/outputs", s.outputs)
+	mux.HandleFunc("POST /v1/outputs/test", s.outputTest)
 	mux.HandleFunc("POST /v1/pair", s.pair)
 	mux.HandleFunc("POST /v1/config/validate", s.validateConfig)
 	mux.HandleFunc("POST /v1/rules/validate", s.validateRules)
@@ -62,6 +64,19 @@ func duration(r *http.Request, name string, def, max time.Duration) (time.Durati
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 || d > max {
 		return 0, badRequest("%s=%q: expected a duration from 1s to %s, such as 30s or 5m", name, v, max)
+	}
+	return d, nil
+}
+
+// durationIn reads a duration parameter from lo to hi, def when absent.
+func durationIn(r *http.Request, name string, def, lo, hi time.Duration) (time.Duration, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return 0, badRequest("%s=%q: expected a duration from %s to %s, such as %s", name, v, lo, hi, def)
 	}
 	return d, nil
 }

@@ -52,6 +52,21 @@ type Pairer interface {
 	Pair(ctx context.Context, req PairRequest) (PairResult, error)
 }
 
+// OutputTester lists the box's outputs (siren, LEDs) and switches them for
+// the technician's output test. A test holds an output on over whatever the
+// rules ask; releasing it puts it back to what the rules last asked, so an
+// output that was on stays on.
+type OutputTester interface {
+	// Outputs lists every configured output in config order, opened or not.
+	Outputs() []OutputStatus
+	// HoldOutput switches an opened output on until ReleaseOutput; wasOn
+	// says it was on already.
+	HoldOutput(id string) (wasOn bool, err error)
+	// ReleaseOutput ends HoldOutput. It does not block on the event loop,
+	// so it also works while the daemon stops.
+	ReleaseOutput(id string) error
+}
+
 // Reloader checks and applies the files on disk. Errors that are mistakes
 // in a file wrap ErrInvalid.
 type Reloader interface {
@@ -75,14 +90,15 @@ var (
 	ErrBadRequest = errors.New("bad request")
 )
 
-// Backend is everything the API serves. Pairer may be nil (501).
+// Backend is everything the API serves. Pair and Outputs may be nil (501).
 type Backend struct {
-	Status StatusSource
-	Events EventSource
-	Alarms TestAlarmer
-	Walk   WalkTester
-	Pair   Pairer
-	Reload Reloader
+	Status  StatusSource
+	Events  EventSource
+	Alarms  TestAlarmer
+	Walk    WalkTester
+	Pair    Pairer
+	Reload  Reloader
+	Outputs OutputTester
 }
 
 // Config configures a Server.
@@ -103,6 +119,7 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	walking sync.Mutex // one walk test at a time
+	testing sync.Mutex // one output test at a time
 }
 
 // New checks cfg and builds a server; Serve runs it.

@@ -75,13 +75,20 @@ func (b *box) Reload(context.Context) (string, error)                { return ""
 
 func serve(tb testing.TB, b *box, clock clockwork.Clock) string {
 	tb.Helper()
+	return serveBackend(tb, api.Backend{Status: b, Events: b, Alarms: b, Walk: b, Reload: b}, clock)
+}
+
+// serveBackend serves the API on a fresh socket until the test ends and
+// returns the socket's path.
+func serveBackend(tb testing.TB, backend api.Backend, clock clockwork.Clock) string {
+	tb.Helper()
 	dir, err := os.MkdirTemp("", "api")
 	require.NoError(tb, err)
 	tb.Cleanup(func() { os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "api.sock")
 	srv, err := api.New(api.Config{
 		Socket: sock, Group: "no-such-group-here", Clock: clock, Poll: time.Second,
-		Backend: api.Backend{Status: b, Events: b, Alarms: b, Walk: b, Reload: b},
+		Backend: backend,
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	require.NoError(tb, err)

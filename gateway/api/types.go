@@ -131,3 +131,60 @@ type ErrorBody struct {
 	Code  string `json:"code"`
 	Error string `json:"error"`
 }
+
+// OutputStatus is one configured output (siren, LED) for `safehubctl
+// outputs list`.
+type OutputStatus struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	// OK says the output was opened at start; Error says why not.
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	// On says the box drives it on now (the rules, an acknowledgement's
+	// help LED, or a test).
+	On bool `json:"on"`
+}
+
+// Output test bounds: how long each output is switched on.
+const (
+	OutputTestDefault = 2 * time.Second
+	OutputTestMin     = 200 * time.Millisecond
+	OutputTestMax     = 10 * time.Second
+)
+
+// Output test stages in OutputTestStep.Stage.
+const (
+	OutputTestStart  = "start"  // Outputs lists what is switched, in order, ForMS each
+	OutputTestOn     = "on"     // Output is on now, for ForMS
+	OutputTestOff    = "off"    // Output is back as it was: off, or still on when WasOn
+	OutputTestFailed = "failed" // Output could not be switched; Error says why
+	OutputTestDone   = "done"   // the end: Results, one per output
+)
+
+// OutputTestStep is one line of an output test stream.
+type OutputTestStep struct {
+	Stage string    `json:"stage"`
+	Time  time.Time `json:"time"`
+	// Output and Kind name the output of an on, off or failed step.
+	Output string `json:"output,omitempty"`
+	Kind   string `json:"kind,omitempty"`
+	// WasOn says the output was on before the test (the help LED after an
+	// acknowledgement, the siren in an alarm): it stays on throughout.
+	WasOn bool   `json:"was_on,omitempty"`
+	Error string `json:"error,omitempty"`
+	// ForMS is how long each output is on, in milliseconds.
+	ForMS   int64          `json:"for_ms,omitempty"`
+	Outputs []OutputStatus `json:"outputs,omitempty"`
+	Results []OutputResult `json:"results,omitempty"`
+}
+
+// OutputResult is how one output's test went.
+type OutputResult struct {
+	Output string `json:"output"`
+	Kind   string `json:"kind"`
+	// OK says the box switched it on and back. Whether it sounded or lit
+	// is for the technician to see and hear.
+	OK    bool   `json:"ok"`
+	WasOn bool   `json:"was_on,omitempty"`
+	Error string `json:"error,omitempty"`
+}
