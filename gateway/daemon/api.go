@@ -31,7 +31,7 @@ func (d *Daemon) serveAPI(ctx context.Context) error {
 		Socket: cfg.API.Socket,
 		Group:  cfg.API.Group,
 		Backend: api.Backend{
-			Status: b, Events: b, Alarms: b, Walk: d.pipe, Reload: b, Pair: d.pairer(),
+			Status: b, Events: b, Alarms: b, Walk: d.pipe, Reload: b, Pair: d.pairer(), Outputs: b,
 		},
 		Clock: d.clock,
 		Log:   d.log.With("component", "api"),

@@ -64,6 +64,7 @@ type Daemon struct {
 	extras    []func(ctx context.Context) error // components run beside the pipeline
 	link      *cloudlink.Link                   // nil for a local-only box
 	outputs   []OutputStatus                    // set by openOutputs
+	held      map[string]*heldOutput            // opened outputs by id, set by openOutputs
 }
 
 // New loads the config and opens the store and the hardware. Nothing runs

@@ -33,6 +33,7 @@ type OutputStatus struct {
 func (d *Daemon) openOutputs(ctx context.Context, cfg *config.File) error {
 	var first error
 	var status []OutputStatus
+	held := map[string]*heldOutput{}
 	for _, spec := range cfg.OutputSpecs() {
 		drv := gateway.LookupDriver(spec.Driver)
 		if drv == nil || drv.ConfigureOutput == nil {
@@ -42,7 +43,9 @@ func (d *Daemon) openOutputs(ctx context.Context, cfg *config.File) error {
 		if err == nil {
 			var out gateway.Output
 			if out, err = op.OpenOutput(d.env()); err == nil {
-				d.pipe.AddOutput(spec.ID, spec.Kind, out)
+				h := &heldOutput{out: out} // for the technician's output test (outputs.go)
+				d.pipe.AddOutput(spec.ID, spec.Kind, h)
+				held[spec.ID] = h
 				status = append(status, OutputStatus{ID: spec.ID, Kind: spec.Kind, OK: true})
 				continue
 			}
@@ -57,7 +60,7 @@ func (d *Daemon) openOutputs(ctx context.Context, cfg *config.File) error {
 			Message: "output not available: " + err.Error()})
 	}
 	d.mu.Lock()
-	d.outputs = status
+	d.outputs, d.held = status, held
 	d.mu.Unlock()
 	return first
 }
