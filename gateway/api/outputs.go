@@ -47,25 +47,37 @@ func (s *Server) outputTest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fmt.Errorf("output test: %w: another output test is running", ErrBusy))
 		return
 	}
-	defer s.testing.Unlock()
+	send := lines(w)
+	results, complete := func() ([]OutputResult, bool) {
+		// Unlocked before the done line: once a client has read it, its
+		// next test is not refused as busy.
+		defer s.testing.Unlock()
+		return s.switchInTurn(r.Context(), t, plan, hold, send)
+	}()
+	if complete {
+		send(OutputTestStep{Stage: OutputTestDone, Time: s.cfg.Clock.Now(), ForMS: hold.Milliseconds(), Results: results})
+	}
+}
+
+// switchInTurn tests each output of plan, sending the start line and each
+// output's lines; complete is false when the client went away.
+func (s *Server) switchInTurn(ctx context.Context, t OutputTester, plan []OutputStatus, hold time.Duration, send func(any) error) (results []OutputResult, complete bool) {
 	ids := make([]string, len(plan))
 	for i, o := range plan {
 		ids[i] = o.ID
 	}
-	log, clock, ctx := s.cfg.Log, s.cfg.Clock, r.Context()
+	log, clock := s.cfg.Log, s.cfg.Clock
 	log.Info("output test started", "outputs", ids, "for", hold)
-	send := lines(w)
 	if send(OutputTestStep{Stage: OutputTestStart, Time: clock.Now(), ForMS: hold.Milliseconds(), Outputs: plan}) != nil {
-		return
+		return nil, false
 	}
-	var results []OutputResult
 	var failed []string
 	for _, o := range plan {
 		res := s.testOutput(ctx, t, o, hold, send)
 		results = append(results, res)
 		if ctx.Err() != nil {
 			log.Info("output test stopped by the client", "output", o.ID)
-			return
+			return results, false
 		}
 		step := OutputTestStep{Stage: OutputTestOff, Time: clock.Now(), Output: o.ID, Kind: o.Kind, WasOn: res.WasOn}
 		if !res.OK {
@@ -73,11 +85,11 @@ func (s *Server) outputTest(w http.ResponseWriter, r *http.Request) {
 			failed = append(failed, o.ID)
 		}
 		if send(step) != nil {
-			return
+			return results, false
 		}
 	}
 	log.Info("output test ended", "outputs", ids, "failed", failed)
-	send(OutputTestStep{Stage: OutputTestDone, Time: clock.Now(), ForMS: hold.Milliseconds(), Results: results})
+	return results, true
 }
 
 // testOutput holds one output on for d and puts it back, at once if ctx

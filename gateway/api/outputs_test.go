@@ -158,7 +158,8 @@ func TestOutputTestSwitchesEachInTurn(t *testing.T) {
 func TestOutputTestChosenOutputsInGivenOrder(t *testing.T) {
 	o := newOutputs()
 	clock := clockwork.NewFakeClock()
-	steps, done := testOutputs(context.Background(), serveOutputs(t, o, clock), []string{"led-help", "siren", "led-help"}, 500*time.Millisecond)
+	c := serveOutputs(t, o, clock)
+	steps, done := testOutputs(context.Background(), c, []string{"led-help", "siren", "led-help"}, 500*time.Millisecond)
 	start := <-steps
 	require.Equal(t, int64(500), start.ForMS)
 	var ids []string
@@ -173,6 +174,10 @@ func TestOutputTestChosenOutputsInGivenOrder(t *testing.T) {
 	}
 	require.Equal(t, api.OutputTestDone, (<-steps).Stage)
 	require.NoError(t, <-done)
+
+	// Once a test has reported done, the next one is not refused as busy.
+	err := c.TestOutputs(context.Background(), []string{"led-sent"}, 0, func(api.OutputTestStep) {})
+	require.NoError(t, err)
 }
 
 // A technician's Ctrl-C in the middle: the siren goes off at once, and
