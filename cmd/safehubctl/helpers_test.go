@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,9 +14,12 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
+	"github.com/safehub-iot/safehub/firmware-sim/simhw"
+	"github.com/safehub-iot/safehub/gateway/daemon"
 )
 
 // safehubdBin is the daemon built once for the package's tests.
@@ -129,4 +133,55 @@ func lines(s, sub string) int {
 		}
 	}
 	return n
+}
+
+// simBox is safehubd running in the test's process on simulated pins and
+// a fake clock, for tests that read an output pin's level or drive time.
+type simBox struct {
+	d      *daemon.Daemon
+	hw     *simhw.Hardware
+	clock  *clockwork.FakeClock
+	socket string
+}
+
+// startSimBox runs testdata/pins.yaml in a fresh directory; prepare may
+// break pins before the daemon opens them. It waits for the socket and
+// stops the daemon when the test ends.
+func startSimBox(tb testing.TB, prepare func(*simhw.Hardware)) *simBox {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", "shc") // short: unix socket paths are limited to 108 bytes
+	require.NoError(tb, err)
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	cfg := filepath.Join(dir, "safehub.yaml")
+	writeTemplate(tb, "testdata/pins.yaml", cfg, map[string]string{"Dir": dir})
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	hw := simhw.New(clock)
+	if prepare != nil {
+		prepare(hw)
+	}
+	var log syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	d, err := daemon.New(ctx, daemon.Options{ConfigPath: cfg, Hardware: hw, Clock: clock,
+		Log: slog.New(slog.NewTextHandler(&log, nil))})
+	require.NoError(tb, err)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		for { // shutdown may wait on the fake clock
+			select {
+			case err := <-done:
+				require.NoError(tb, err, "safehubd log:\n%s", &log)
+				return
+			case <-time.After(time.Millisecond):
+				clock.Advance(time.Second)
+			}
+		}
+	})
+	b := &simBox{d: d, hw: hw, clock: clock, socket: filepath.Join(dir, "api.sock")}
+	require.Eventually(tb, func() bool {
+		code, _, _ := runCLI(tb, "--socket", b.socket, "status")
+		return code == exitOK
+	}, 10*time.Second, 10*time.Millisecond, "safehubd did not answer; its log:\n%s", &log)
+	return b
 }

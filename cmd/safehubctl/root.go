@@ -100,6 +100,7 @@ A typical installation:
       --ca center-ca.crt --cert flat-12b.crt --key flat-12b.key --check
   systemctl restart safehubd
   safehubctl status                 # link connected, every sensor ok
+  safehubctl outputs test           # the siren and each LED on in turn: listen and watch
   safehubctl sensors test           # walk test: trigger each sensor in turn
   safehubctl alarm test             # a test alarm to the center and back
 
@@ -107,7 +108,8 @@ Every command that reads something prints it for a person, or as JSON with --jso
 
 Exit codes:
   0  success
-  1  failure (the daemon refused or failed; a test alarm was not acknowledged)
+  1  failure (the daemon refused or failed; a test alarm was not acknowledged;
+     an output could not be switched)
   2  usage: a wrong command, flag or argument
   3  the config or rules file has mistakes (each one is listed with its line)
   4  safehubd is not running (nothing answers on the socket)
@@ -132,6 +134,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		a.provisionCommand(),
 		a.statusCommand(),
 		a.sensorsCommand(),
+		a.outputsCommand(),
 		a.alarmCommand(),
 		a.eventsCommand(),
 		a.pairCommand(),
