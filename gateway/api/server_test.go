@@ -176,6 +176,32 @@ func TestWalkTestEndsTestModeOnDisconnect(t *testing.T) {
 	require.Eventually(t, func() bool { return !b.TestMode() }, 5*time.Second, 5*time.Millisecond)
 }
 
+// Once a client has read a walk test's done line, test mode is off and the
+// next walk test starts at once (a technician testing two rooms in turn).
+func TestWalkTestDoneFreesTheNextOne(t *testing.T) {
+	b := &box{health: []gateway.SensorHealth{{ID: "button", Kind: "call_button"}}}
+	clock := clockwork.NewFakeClock()
+	c := api.NewClient(serve(t, b, clock))
+	for round := range 3 {
+		started := make(chan struct{})
+		var last api.WalkMessage
+		done := make(chan error, 1)
+		go func() {
+			done <- c.WalkTest(context.Background(), time.Hour, func(m api.WalkMessage) {
+				if m.Type == api.WalkStart {
+					close(started)
+				}
+				last = m
+			})
+		}()
+		<-started
+		b.publish(gateway.Event{Kind: gateway.AlarmRaised, Sensor: "button", Message: "button pressed"})
+		require.NoError(t, <-done, "round %d", round)
+		require.Equal(t, api.WalkDone, last.Type, "round %d", round)
+		require.False(t, b.TestMode(), "round %d: test mode still on after done", round)
+	}
+}
+
 func TestAlarmTestProgress(t *testing.T) {
 	b := &box{}
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/safehub-iot/safehub/gateway"
@@ -26,14 +27,23 @@ func (s *Server) walkTest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fmt.Errorf("walk test: %w: another walk test is running", ErrBusy))
 		return
 	}
-	defer s.walking.Unlock()
 	walk, clock := s.cfg.Backend.Walk, s.cfg.Clock
 	events, stop := s.cfg.Backend.Events.Subscribe(256)
 	defer stop()
 	walk.SetTestMode(true)
-	defer walk.SetTestMode(false)
 	s.cfg.Log.Info("walk test started", "timeout", timeout)
-	defer s.cfg.Log.Info("walk test ended")
+	// end runs before the done line (and on any other way out): once a
+	// client has read done, test mode is off and its next walk test is
+	// not refused as busy.
+	var once sync.Once
+	end := func() {
+		once.Do(func() {
+			walk.SetTestMode(false)
+			s.walking.Unlock()
+			s.cfg.Log.Info("walk test ended")
+		})
+	}
+	defer end()
 
 	start := clock.Now()
 	info := map[string]gateway.SensorHealth{}
@@ -62,6 +72,7 @@ func (s *Server) walkTest(w http.ResponseWriter, r *http.Request) {
 		return send(WalkMessage{Type: WalkPassed, Time: at, Sensor: id, How: how}) == nil
 	}
 	finish := func(reason string) {
+		end()
 		msg := WalkMessage{Type: WalkDone, Time: clock.Now(), Reason: reason}
 		for _, id := range ids {
 			if p, ok := passed[id]; ok {
