@@ -39,6 +39,7 @@ var (
 type DB struct {
 	db    *sql.DB
 	st    statements
+	ckpt  *checkpointer
 	clock clockwork.Clock
 }
 
@@ -58,7 +59,8 @@ func Open(ctx context.Context, path string, clock clockwork.Clock) (*DB, error) 
 	q.Set("_synchronous", "FULL")
 	q.Set("_busy_timeout", "5000")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sql.Open(centerDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("alarmdb: open %s: %w", path, err)
 	}
@@ -74,13 +76,25 @@ func Open(ctx context.Context, path string, clock clockwork.Clock) (*DB, error) 
 		db.Close()
 		return nil, err
 	}
+	if d.ckpt, err = startCheckpointer(dsn, clock); err != nil {
+		d.st.close()
+		db.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
 // Close closes the database; committed data is already on disk.
 func (d *DB) Close() error {
+	ckErr := d.ckpt.close()
 	d.st.close()
-	return d.db.Close()
+	if err := d.db.Close(); err != nil {
+		return fmt.Errorf("alarmdb: close: %w", err)
+	}
+	if ckErr != nil {
+		return fmt.Errorf("alarmdb: close checkpoint connection: %w", ckErr)
+	}
+	return nil
 }
 
 func ms(t time.Time) int64 {
@@ -110,5 +124,6 @@ func (d *DB) tx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("alarmdb: %s: commit: %w", op, err)
 	}
+	d.ckpt.wrote()
 	return nil
 }

@@ -1,0 +1,62 @@
+package alarmdb
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/stretchr/testify/require"
+
+	"github.com/safehub-iot/safehub/gateway"
+)
+
+// Alarms stored one batch at a time, in bursts with pauses between: the
+// background checkpointer empties the write-ahead log in each pause, so
+// the log restarts small and no ingest commit checkpoints inside itself
+// (it would at ckptSafetyPages); every alarm is still there after a
+// reopen.
+func TestBackgroundCheckpointEmptiesTheLog(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "center.db")
+	db, err := Open(ctx, path, clockwork.NewFakeClockAt(t0))
+	require.NoError(t, err)
+	var autockpt int
+	require.NoError(t, db.db.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&autockpt))
+	require.Equal(t, ckptSafetyPages, autockpt, "the writer's automatic checkpoint")
+
+	const rounds, perRound = 10, 2 * ckptEvery
+	var maxWAL int64
+	seq := int64(0)
+	for range rounds {
+		passes := db.ckpt.passes.Load()
+		for range perRound {
+			seq++
+			in := alarmEvent(fmt.Sprintf("home-%d", seq%7), seq, gateway.Critical)
+			_, err := db.Store(ctx, []Message{{Event: &in, Sighting: &Sighting{Site: in.Site, At: t0}}})
+			require.NoError(t, err)
+			if fi, err := os.Stat(path + "-wal"); err == nil {
+				maxWAL = max(maxWAL, fi.Size())
+			}
+		}
+		// The pause: the checkpointer was woken twice during the burst.
+		require.Eventually(t, func() bool { return db.ckpt.passes.Load() >= passes+2 }, 10*time.Second, time.Millisecond)
+	}
+	// Without the background checkpoints the log grows to the safety
+	// net's 4,000 pages (16 MB) before anything empties it.
+	const limit = 10 << 20
+	if maxWAL > limit {
+		t.Fatalf("write-ahead log grew to %d bytes (limit %d) over %d commits in bursts of %d", maxWAL, limit, rounds*perRound, perRound)
+	}
+	t.Logf("write-ahead log at most %d KiB", maxWAL>>10)
+	require.NoError(t, db.Close())
+	db, err = Open(ctx, path, nil)
+	require.NoError(t, err)
+	defer db.Close()
+	alarms, err := db.Alarms(ctx, Filter{})
+	require.NoError(t, err)
+	require.Len(t, alarms, rounds*perRound)
+}
