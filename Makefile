@@ -40,7 +40,9 @@ demo: build
 
 bench: build
 	$(GO) test -run '^$$' -bench BenchmarkReading -cpu 1 -count 3 ./rules/
-	$(GO) test -run '^$$' -bench 'BenchmarkLatency|BenchmarkDrain' -benchtime 2000x ./cloudlink
+	$(GO) test -run '^$$' -bench BenchmarkLatency -benchtime 2000x ./cloudlink
+	$(GO) test -run '^$$' -bench BenchmarkDrain -benchtime 3x ./cloudlink
+	$(GO) test -run '^$$' -bench BenchmarkCommit -benchtime 3000x ./gateway/store
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./cmd/safehub-center/alarmdb ./cmd/safehub-center/center
 	$(GO) test -run '^$$' -bench . -benchtime 2000x -cpu 1 ./drivers/... ./firmware-sim/i2csim ./gateway/config
 	$(BIN)/safehub-sim district --homes 1 --disk --alarms 500 --rate 5 --hold 100ms --rtt 1000
