@@ -14,6 +14,29 @@ import (
 	"github.com/safehub-iot/safehub/gateway"
 )
 
+// TestWriterSettings: the writer's connection has its own checkpoint
+// threshold and page cache, and keeps every commit durable.
+func TestWriterSettings(t *testing.T) {
+	db, _ := openTest(t)
+	tests := []struct {
+		pragma string
+		want   int
+	}{
+		{pragma: "wal_autocheckpoint", want: ckptSafetyPages},
+		{pragma: "cache_size", want: -cacheKiB},
+		{pragma: "synchronous", want: 2}, // FULL
+	}
+	for _, tt := range tests {
+		t.Run(tt.pragma, func(t *testing.T) {
+			var got int
+			require.NoError(t, db.db.QueryRowContext(context.Background(), "PRAGMA "+tt.pragma).Scan(&got))
+			if got != tt.want {
+				t.Errorf("PRAGMA %s: got %d, want %d", tt.pragma, got, tt.want)
+			}
+		})
+	}
+}
+
 // Alarms stored one batch at a time, in bursts with pauses between: the
 // background checkpointer empties the write-ahead log in each pause, so
 // the log restarts small and no ingest commit checkpoints inside itself
@@ -24,9 +47,6 @@ func TestBackgroundCheckpointEmptiesTheLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "center.db")
 	db, err := Open(ctx, path, clockwork.NewFakeClockAt(t0))
 	require.NoError(t, err)
-	var autockpt int
-	require.NoError(t, db.db.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&autockpt))
-	require.Equal(t, ckptSafetyPages, autockpt, "the writer's automatic checkpoint")
 
 	const rounds, perRound = 10, 2 * ckptEvery
 	var maxWAL int64
