@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -25,7 +26,7 @@ type districtFlags struct {
 	rate                             float64
 	heartbeat, idle, outage, settle  time.Duration
 	hold                             time.Duration
-	mosquitto, logLevel              string
+	mosquitto, logLevel, cpuProfile  string
 	disk                             bool
 	shareGroup                       string
 }
@@ -50,6 +51,7 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&f.shareGroup, "center-share-group", "", "the center's shared-subscription `group` (\"-\": plain subscriptions; default the center's own)")
 	fs.BoolVar(&f.disk, "disk", false, "give each home a SQLite file on disk (fsynced on every commit, as on a box) instead of an in-memory database")
 	fs.StringVar(&f.logLevel, "log-level", "error", "log `level`")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the storm (pressing and settling, homes and center together) to this `file`, for go tool pprof")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -165,11 +167,17 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		fmt.Fprintf(stdout, "raw broker QoS 1 publish→PUBACK round trip: %s\n", rtt)
 	}
-	if err := storm(ctx, stdout, d, tr, f, mq, "storm"); err != nil {
+	stopProfile, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return err
+	}
+	err = storm(ctx, stdout, d, c.DB(), tr, f, mq, "storm")
+	stopProfile()
+	if err != nil {
 		return err
 	}
 	if f.outage > 0 {
-		if err := outage(ctx, stdout, d, tr, f, mq); err != nil {
+		if err := outage(ctx, stdout, d, c.DB(), tr, f, mq); err != nil {
 			return err
 		}
 	}
@@ -186,6 +194,26 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return &exitError{code: exitFailed, err: fmt.Errorf("%d alarms raised, %d in the console", want, len(alarms))}
 	}
 	return nil
+}
+
+// startCPUProfile starts a CPU profile to path (none if path is empty)
+// and returns the function that stops it.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		out.Close()
+	}, nil
 }
 
 func measureIdle(ctx context.Context, out io.Writer, d time.Duration, mq *mosquitto) error {
@@ -241,19 +269,34 @@ func brokerRTT(url string, n int) (latencies, error) {
 type tracker struct {
 	mu      sync.Mutex
 	edges   map[string][]time.Time // by site, oldest first
+	presses map[string]int         // by site, all so far
 	lat     latencies
+	parts   breakdown
 	dup     int
 	arrived chan struct{}
 }
 
+// breakdown splits edge→console at the alarm's two timestamps (one clock:
+// homes and center share the process): the box's event time, after the
+// debounce and the rules; the center's receive time, in its MQTT callback.
+type breakdown struct {
+	edgeToEvent, eventToReceived, receivedToStored latencies
+}
+
+func (b breakdown) String() string {
+	return fmt.Sprintf("edge→box event %s; box event→center receive %s; center receive→stored %s",
+		b.edgeToEvent, b.eventToReceived, b.receivedToStored)
+}
+
 func newTracker() *tracker {
-	return &tracker{edges: map[string][]time.Time{}, arrived: make(chan struct{}, 1)}
+	return &tracker{edges: map[string][]time.Time{}, presses: map[string]int{}, arrived: make(chan struct{}, 1)}
 }
 
 func (t *tracker) pressed(site string, at time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.edges[site] = append(t.edges[site], at)
+	t.presses[site]++
 }
 
 // stored is the center's OnAlarm hook: called once per alarm, after it is
@@ -266,6 +309,9 @@ func (t *tracker) stored(a alarmdb.Alarm) {
 		t.dup++ // an alarm nobody pressed for: must not happen
 	} else {
 		t.lat = append(t.lat, now.Sub(q[0]))
+		t.parts.edgeToEvent = append(t.parts.edgeToEvent, a.Raised.Sub(q[0]))
+		t.parts.eventToReceived = append(t.parts.eventToReceived, a.Received.Sub(a.Raised))
+		t.parts.receivedToStored = append(t.parts.receivedToStored, now.Sub(a.Received))
 		t.edges[a.Site] = q[1:]
 	}
 	t.mu.Unlock()
@@ -275,13 +321,14 @@ func (t *tracker) stored(a alarmdb.Alarm) {
 	}
 }
 
-// take returns the latencies so far and starts a new series.
-func (t *tracker) take() latencies {
+// take returns the latencies so far, and their breakdown, and starts a new
+// series.
+func (t *tracker) take() (latencies, breakdown) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	l := t.lat
-	t.lat = nil
-	return l
+	l, b := t.lat, t.parts
+	t.lat, t.parts = nil, breakdown{}
+	return l, b
 }
 
 func (t *tracker) pending() int {
@@ -292,6 +339,23 @@ func (t *tracker) pending() int {
 		n += len(q)
 	}
 	return n
+}
+
+// bySite returns, by site, the presses whose alarm is not stored yet (for
+// sites with any) and all presses.
+func (t *tracker) bySite() (pending, presses map[string]int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	pending, presses = map[string]int{}, map[string]int{}
+	for s, q := range t.edges {
+		if len(q) > 0 {
+			pending[s] = len(q)
+		}
+	}
+	for s, n := range t.presses {
+		presses[s] = n
+	}
+	return pending, presses
 }
 
 func (t *tracker) dups() int {
@@ -342,7 +406,7 @@ func waitAll(ctx context.Context, tr *tracker, limit time.Duration) (time.Time, 
 	return last, true
 }
 
-func storm(ctx context.Context, out io.Writer, d *district.District, tr *tracker, f districtFlags, mq *mosquitto, name string) error {
+func storm(ctx context.Context, out io.Writer, d *district.District, db *alarmdb.DB, tr *tracker, f districtFlags, mq *mosquitto, name string) error {
 	self, _ := startCPU(os.Getpid())
 	var broker *cpuMeter
 	if mq != nil {
@@ -353,8 +417,9 @@ func storm(ctx context.Context, out io.Writer, d *district.District, tr *tracker
 	pressDone := time.Since(began)
 	_, ok := waitAll(ctx, tr, f.settle)
 	p, _ := self.percent()
-	lat := tr.take()
+	lat, parts := tr.take()
 	fmt.Fprintf(out, "%s: %d alarms pressed in %.1f s; edge→console %s; lost %d\n", name, f.alarms, pressDone.Seconds(), lat, tr.pending())
+	fmt.Fprintf(out, "%s breakdown: %s\n", name, parts)
 	fmt.Fprintf(out, "%s CPU: homes+center process %.0f%% of a core", name, p)
 	if broker != nil {
 		b, _ := broker.percent()
@@ -368,12 +433,17 @@ func storm(ctx context.Context, out io.Writer, d *district.District, tr *tracker
 			return err
 		}
 		fmt.Fprintf(out, "%s: after %v, the homes had raised %d alarms for %d presses, %d events still unsent in their outboxes\n", name, f.settle, raised, f.alarms, unsent)
+		m, err := diagnoseMissing(ctx, d, tr, db)
+		if err != nil {
+			return err
+		}
+		printMissing(out, name, m)
 		return &exitError{code: exitFailed, err: fmt.Errorf("%s: %d alarms not in the console after %v", name, tr.pending(), f.settle)}
 	}
 	return nil
 }
 
-func outage(ctx context.Context, out io.Writer, d *district.District, tr *tracker, f districtFlags, mq *mosquitto) error {
+func outage(ctx context.Context, out io.Writer, d *district.District, db *alarmdb.DB, tr *tracker, f districtFlags, mq *mosquitto) error {
 	fmt.Fprintf(out, "outage: stopping mosquitto for %v, %d alarms raised meanwhile\n", f.outage, f.outageAlarms)
 	down := time.Now()
 	if err := mq.stop(); err != nil {
@@ -412,6 +482,11 @@ func outage(ctx context.Context, out io.Writer, d *district.District, tr *tracke
 	tr.take()
 	fmt.Fprintf(out, "recovery: every queued alarm in the console %.1f s after the broker came back; lost %d\n", last.Sub(up).Seconds(), tr.pending())
 	if !ok {
+		m, err := diagnoseMissing(ctx, d, tr, db)
+		if err != nil {
+			return err
+		}
+		printMissing(out, "recovery", m)
 		return &exitError{code: exitFailed, err: fmt.Errorf("recovery: %d alarms not in the console after %v", tr.pending(), f.settle)}
 	}
 	return nil
