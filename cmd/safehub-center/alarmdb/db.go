@@ -5,9 +5,10 @@
 // and outages, the maintenance list, the operators and the audit log.
 //
 // Writes from the MQTT side arrive in batches (Store) so one transaction and
-// one fsync serve many messages, events, sightings and statuses alike; a message is acknowledged to the broker only
-// after its batch is committed, and because a repeated event id is ignored,
-// every event is stored exactly once however often it is delivered.
+// one fsync serve many messages, events, sightings and statuses alike; a
+// message is acknowledged to the broker only after its batch is committed,
+// and because a repeated event id is ignored, every event is stored exactly
+// once however often it is delivered.
 package alarmdb
 
 import (

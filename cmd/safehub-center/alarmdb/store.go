@@ -75,8 +75,9 @@ type homeRow struct {
 	online bool
 	maxSeq int64
 	dirty  bool
-	// sighted: the home was heard from; lastSeen and heartbeat are the
-	// latest sighting's.
+	// sighted: the home was heard from, last at lastSeen (the latest of
+	// the batch's sightings); heartbeat is the last limit announced (0:
+	// none).
 	sighted   bool
 	lastSeen  int64
 	heartbeat int64
