@@ -29,7 +29,7 @@ func TestBackgroundCheckpointEmptiesTheLog(t *testing.T) {
 	const rounds, perRound = 10, 2 * ckptEvery
 	var maxWAL int64
 	for r := range rounds {
-		passes := s.ckpt.passes.Load()
+		passes := s.ckpt.Passes()
 		for i := range perRound {
 			ev := &gateway.Event{Kind: gateway.AlarmRaised, Severity: gateway.Critical, Sensor: "button", Rule: "call", Time: time.Now()}
 			if err := s.Commit(ctx, []*gateway.Event{ev}, map[string][]byte{"active": {byte(r), byte(i)}}); err != nil {
@@ -41,7 +41,7 @@ func TestBackgroundCheckpointEmptiesTheLog(t *testing.T) {
 		}
 		// The pause: the checkpointer was woken during the burst and
 		// runs once more after it.
-		require.Eventually(t, func() bool { return s.ckpt.passes.Load() >= passes+2 }, 10*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return s.ckpt.Passes() >= passes+2 }, 10*time.Second, time.Millisecond)
 	}
 	// Without the background checkpoints the log grows to the safety
 	// net's 2,000 pages (8 MB) before anything empties it.

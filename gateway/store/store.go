@@ -21,6 +21,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+
+	"github.com/safehub-iot/safehub/gateway/store/walckpt"
 )
 
 // Store is the local database. It is safe for concurrent use.
@@ -32,7 +34,7 @@ type Store struct {
 	committed atomic.Int64
 	// ckpt runs WAL checkpoints off the commit path (nil in memory);
 	// writes counts write transactions, to wake it.
-	ckpt   *checkpointer
+	ckpt   *walckpt.Checkpointer
 	writes atomic.Int64
 	// stmts are the commit path's statements, prepared once.
 	stmts struct{ putState, readSeq, insertEvent, writeSeq *sql.Stmt }
@@ -180,7 +182,7 @@ func inMemory(path string) bool {
 func (s *Store) Close() error {
 	var err error
 	if s.ckpt != nil {
-		err = s.ckpt.close()
+		err = s.ckpt.Close()
 		s.ckpt = nil
 	}
 	return errors.Join(err, s.db.Close())

@@ -52,7 +52,7 @@ func TestBackgroundCheckpointEmptiesTheLog(t *testing.T) {
 	var maxWAL int64
 	seq := int64(0)
 	for range rounds {
-		passes := db.ckpt.passes.Load()
+		passes := db.ckpt.Passes()
 		for range perRound {
 			seq++
 			in := alarmEvent(fmt.Sprintf("home-%d", seq%7), seq, gateway.Critical)
@@ -63,7 +63,7 @@ func TestBackgroundCheckpointEmptiesTheLog(t *testing.T) {
 			}
 		}
 		// The pause: the checkpointer was woken twice during the burst.
-		require.Eventually(t, func() bool { return db.ckpt.passes.Load() >= passes+2 }, 10*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return db.ckpt.Passes() >= passes+2 }, 10*time.Second, time.Millisecond)
 	}
 	// Without the background checkpoints the log grows to the safety
 	// net's 4,000 pages (16 MB) before anything empties it.

@@ -22,7 +22,9 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+	"github.com/safehub-iot/safehub/gateway/store/walckpt"
 )
 
 // Errors callers can test for with errors.Is.
@@ -40,7 +42,7 @@ var (
 type DB struct {
 	db    *sql.DB
 	st    statements
-	ckpt  *checkpointer
+	ckpt  *walckpt.Checkpointer
 	clock clockwork.Clock
 }
 
@@ -87,7 +89,7 @@ func Open(ctx context.Context, path string, clock clockwork.Clock) (*DB, error) 
 
 // Close closes the database; committed data is already on disk.
 func (d *DB) Close() error {
-	ckErr := d.ckpt.close()
+	ckErr := d.ckpt.Close()
 	d.st.close()
 	if err := d.db.Close(); err != nil {
 		return fmt.Errorf("alarmdb: close: %w", err)
@@ -125,6 +127,6 @@ func (d *DB) tx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("alarmdb: %s: commit: %w", op, err)
 	}
-	d.ckpt.wrote()
+	d.ckpt.Wrote()
 	return nil
 }
