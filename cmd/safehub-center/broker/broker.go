@@ -65,7 +65,15 @@ func Start(cfg Config) (*Broker, error) {
 		cfg.ACL = acl
 	}
 	caps := mqtt.NewDefaultServerCapabilities()
-	caps.MaximumClientWritesPending = 8192
+	// mochi drops a QoS 1 message for a client that already has this many
+	// unacknowledged in flight or this many writes queued ("client store
+	// quota reached"). The center is the client that falls behind in a
+	// storm: give it mochi's largest window, 65,535 messages (some 30 MB
+	// at most), so a storm of a whole district is queued, not dropped. The
+	// boxes' resend of unacknowledged alarms and the center's gap replay
+	// would recover a drop, but a minute late.
+	caps.MaximumInflight = 65535
+	caps.MaximumClientWritesPending = 65536
 	srv := mqtt.New(&mqtt.Options{Capabilities: caps, Logger: cfg.Log.With("component", "mqtt-broker")})
 	if err := srv.AddHook(&authHook{cfg: cfg}, nil); err != nil {
 		return nil, fmt.Errorf("broker: add auth hook: %w", err)
