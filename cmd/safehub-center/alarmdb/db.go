@@ -6,7 +6,7 @@
 //
 // Writes from the MQTT side arrive in batches (Store) so one transaction and
 // one fsync serve many messages, events, sightings and statuses alike; a
-// message is acknowledged to the broker only after its batch is committed,
+// message is acknowledged to the broker only after its batch is on disk,
 // and because a repeated event id is ignored, every event is stored exactly
 // once however often it is delivered.
 package alarmdb
@@ -14,6 +14,7 @@ package alarmdb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -114,9 +115,36 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-// tx runs fn in one immediate transaction.
+// tx runs fn in one immediate transaction, fsynced at commit.
 func (d *DB) tx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+	return d.runTx(ctx, d.db.BeginTx, op, fn)
+}
+
+// lazyTx runs fn in one immediate transaction committed without an fsync
+// (synchronous=NORMAL for that transaction; see StoreUnsynced). The
+// connection is set back to synchronous=FULL before anyone else gets it;
+// if that fails it is discarded, never reused half-synced.
+func (d *DB) lazyTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) (err error) {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("alarmdb: %s: %w", op, err)
+	}
+	defer func() {
+		// A fresh context: the reset must run even if ctx was cancelled.
+		if _, rerr := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); rerr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("alarmdb: %s: restore synchronous=FULL: %w", op, rerr))
+		}
+		conn.Close()
+	}()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		return fmt.Errorf("alarmdb: %s: %w", op, err)
+	}
+	return d.runTx(ctx, conn.BeginTx, op, fn)
+}
+
+func (d *DB) runTx(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error), op string, fn func(tx *sql.Tx) error) error {
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("alarmdb: %s: %w", op, err)
 	}

@@ -107,6 +107,10 @@ var migrations = []string{
 		target   TEXT NOT NULL DEFAULT '',
 		detail   TEXT NOT NULL DEFAULT ''
 	 );`,
+	// 2: the sync counter DB.Sync advances: one small fsynced write that
+	// makes every batch StoreUnsynced committed before it durable.
+	`CREATE TABLE syncs (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+	 INSERT INTO syncs(id, n) VALUES (1, 0);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -37,11 +37,37 @@ type Status struct {
 // recorded as Seen, statuses as SetStatus describe. Nothing is stored if
 // an error is returned.
 func (d *DB) Store(ctx context.Context, msgs []Message) (IngestResult, error) {
+	return d.store(ctx, msgs, d.tx)
+}
+
+// StoreUnsynced is Store committed without its own fsync: when it returns
+// the batch is committed and every reader (the console) sees it, but a
+// power cut before the next Sync, or before any other write of this DB
+// (all of which are fsynced), may take it back. The center shows an alarm
+// at once and acknowledges its message to the broker only after Sync, so
+// the operator sees the alarm one fsync sooner and nothing acknowledged
+// is ever lost: an unacknowledged message is delivered again, and a box
+// keeps resending an alarm until an operator's acknowledgement (an
+// fsynced write, which makes the alarm durable with it) reaches the box.
+func (d *DB) StoreUnsynced(ctx context.Context, msgs []Message) (IngestResult, error) {
+	return d.store(ctx, msgs, d.lazyTx)
+}
+
+// Sync makes every batch committed before it durable: one small fsynced
+// write. In WAL mode an fsync of the log covers every frame before it.
+func (d *DB) Sync(ctx context.Context) error {
+	return d.tx(ctx, "sync", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE syncs SET n = n + 1 WHERE id = 1`)
+		return err
+	})
+}
+
+func (d *DB) store(ctx context.Context, msgs []Message, txFn func(context.Context, string, func(*sql.Tx) error) error) (IngestResult, error) {
 	if len(msgs) == 0 {
 		return IngestResult{}, nil
 	}
 	b := &batch{ctx: ctx, d: d, homes: map[string]*homeRow{}}
-	err := d.tx(ctx, "store", func(tx *sql.Tx) error {
+	err := txFn(ctx, "store", func(tx *sql.Tx) error {
 		b.tx = tx
 		defer b.closeStmts()
 		for i := range msgs {

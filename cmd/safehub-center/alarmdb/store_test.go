@@ -2,9 +2,11 @@ package alarmdb
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/gateway"
@@ -220,4 +222,41 @@ func TestIngestGapsOfChangedHomesOnly(t *testing.T) {
 	res, err = db.Ingest(ctx, []Incoming{alarmEvent("a", 1, gateway.High)})
 	require.NoError(t, err)
 	require.Equal(t, []Gap{{Site: "a", From: 2, To: 2, Found: t0}}, res.Gaps, "narrowed")
+}
+
+// TestStoreUnsyncedThenSync: a batch stored without its own fsync is
+// committed and visible at once, the connection is back to
+// synchronous=FULL for everyone after it, and Sync is one write of its own.
+func TestStoreUnsyncedThenSync(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "center.db")
+	ctx := context.Background()
+	db, err := Open(ctx, path, clockwork.NewFakeClockAt(t0))
+	require.NoError(t, err)
+	syncs := func() (n int) {
+		require.NoError(t, db.db.QueryRowContext(ctx, `SELECT n FROM syncs`).Scan(&n))
+		return n
+	}
+
+	in := alarmEvent("h", 1, gateway.Critical)
+	res, err := db.StoreUnsynced(ctx, []Message{{Event: &in}})
+	require.NoError(t, err)
+	require.Len(t, res.NewAlarms, 1)
+	a, err := db.Alarm(ctx, in.Event.ID)
+	require.NoError(t, err, "visible before Sync")
+	require.Equal(t, "h", a.Site)
+	var mode int
+	require.NoError(t, db.db.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&mode))
+	require.Equal(t, 2, mode, "the connection is back to synchronous=FULL")
+	require.Equal(t, 0, syncs())
+
+	require.NoError(t, db.Sync(ctx))
+	require.NoError(t, db.Sync(ctx))
+	require.Equal(t, 2, syncs())
+	require.NoError(t, db.Close())
+
+	db, err = Open(ctx, path, clockwork.NewFakeClockAt(t0))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.Alarm(ctx, in.Event.ID)
+	require.NoError(t, err, "stored across a reopen")
 }

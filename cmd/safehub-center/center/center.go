@@ -77,8 +77,9 @@ type Config struct {
 	// password), e.g. the demo operator.
 	Operators map[string]string
 	// OnAlarm, if set, is called (on the ingest goroutine, so quickly) for
-	// every alarm stored for the first time; Alarm.Received is when its
-	// message reached the center.
+	// every alarm stored for the first time, once it is committed and shown
+	// (it is fsynced just after, before its message is acknowledged);
+	// Alarm.Received is when its message reached the center.
 	OnAlarm func(alarmdb.Alarm)
 
 	Clock clockwork.Clock

@@ -10,9 +10,11 @@ import (
 )
 
 // ingestLoop stores queued messages in batches: whatever has arrived while
-// the last batch was being written goes into the next transaction. Messages
-// are acknowledged to the broker after their batch commits; a failed batch
-// is retried with capped backoff, never dropped.
+// the last batch was being written goes into the next transaction. A batch
+// is committed and shown first, then made durable (one fsync), and only
+// then are its messages acknowledged to the broker (alarmdb.StoreUnsynced
+// says why nothing acknowledged can be lost). A failed step is retried
+// with capped backoff, never dropped.
 func (c *Center) ingestLoop(ctx context.Context) {
 	for {
 		var batch []inbound
@@ -31,19 +33,9 @@ func (c *Center) ingestLoop(ctx context.Context) {
 				break fill
 			}
 		}
-		backoff := 100 * time.Millisecond
-		for {
-			err := c.store(ctx, batch)
-			if err == nil {
-				break
-			}
-			c.cfg.Log.Error("store received messages", "n", len(batch), "err", err, "retry_in", backoff)
-			select {
-			case <-ctx.Done():
-				return
-			case <-c.cfg.Clock.After(backoff):
-			}
-			backoff = min(2*backoff, 10*time.Second)
+		if !c.retry(ctx, "store received messages", len(batch), func() error { return c.store(ctx, batch) }) ||
+			!c.retry(ctx, "sync received messages to disk", len(batch), func() error { return c.db.Sync(ctx) }) {
+			return
 		}
 		for _, in := range batch {
 			in.msg.Ack()
@@ -51,8 +43,28 @@ func (c *Center) ingestLoop(ctx context.Context) {
 	}
 }
 
-// store records a batch in one transaction, then tells whoever needs to
-// know: the OnAlarm hook (only once the alarm is committed), the tick loop
+// retry runs step until it succeeds (true) or ctx ends (false), logging
+// each failure and backing off up to 10 s.
+func (c *Center) retry(ctx context.Context, what string, n int, step func() error) bool {
+	backoff := 100 * time.Millisecond
+	for {
+		err := step()
+		if err == nil {
+			return true
+		}
+		c.cfg.Log.Error(what, "n", n, "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-c.cfg.Clock.After(backoff):
+		}
+		backoff = min(2*backoff, 10*time.Second)
+	}
+}
+
+// store records a batch in one transaction (committed, not yet fsynced),
+// then tells whoever needs to know: the OnAlarm hook (only once the alarm
+// is committed), the tick loop
 // (an acknowledgement to send), the console (something changed).
 func (c *Center) store(ctx context.Context, batch []inbound) error {
 	msgs := make([]alarmdb.Message, len(batch))
@@ -63,7 +75,7 @@ func (c *Center) store(ctx context.Context, batch []inbound) error {
 			msgs[i].Status = &alarmdb.Status{Site: st.Site, State: st.State, At: now}
 		}
 	}
-	res, err := c.db.Store(ctx, msgs)
+	res, err := c.db.StoreUnsynced(ctx, msgs)
 	if err != nil {
 		return err
 	}
