@@ -35,8 +35,12 @@ func init() {
 	walckpt.RegisterDriver(centerDriver, walckpt.Pragma(ckptSafetyPages), fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB))
 }
 
+// ckptRestart restarts the log after a complete checkpoint (see
+// walckpt.Config.Restart).
+const ckptRestart = `UPDATE counters SET n = n + 1 WHERE name = 'wal_restarts'`
+
 func startCheckpointer(dsn string, clock clockwork.Clock) (*walckpt.Checkpointer, error) {
-	c, err := walckpt.Start(dsn, ckptEvery, ckptPeriod, clock)
+	c, err := walckpt.Start(dsn, walckpt.Config{Every: ckptEvery, Period: ckptPeriod, Restart: ckptRestart, Clock: clock})
 	if err != nil {
 		return nil, fmt.Errorf("alarmdb: %w", err)
 	}

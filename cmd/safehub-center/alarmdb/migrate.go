@@ -107,10 +107,12 @@ var migrations = []string{
 		target   TEXT NOT NULL DEFAULT '',
 		detail   TEXT NOT NULL DEFAULT ''
 	 );`,
-	// 2: the sync counter DB.Sync advances: one small fsynced write that
-	// makes every batch StoreUnsynced committed before it durable.
-	`CREATE TABLE syncs (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
-	 INSERT INTO syncs(id, n) VALUES (1, 0);`,
+	// 2: counters of bookkeeping writes: "syncs", which DB.Sync advances
+	// (one small fsynced write that makes every batch StoreUnsynced
+	// committed before it durable), and "wal_restarts", the checkpointer's
+	// restart of the log.
+	`CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+	 INSERT INTO counters(name, n) VALUES ('syncs', 0), ('wal_restarts', 0);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

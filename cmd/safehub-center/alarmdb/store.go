@@ -57,7 +57,7 @@ func (d *DB) StoreUnsynced(ctx context.Context, msgs []Message) (IngestResult, e
 // write. In WAL mode an fsync of the log covers every frame before it.
 func (d *DB) Sync(ctx context.Context) error {
 	return d.tx(ctx, "sync", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE syncs SET n = n + 1 WHERE id = 1`)
+		_, err := tx.ExecContext(ctx, `UPDATE counters SET n = n + 1 WHERE name = 'syncs'`)
 		return err
 	})
 }

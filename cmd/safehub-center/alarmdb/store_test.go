@@ -233,7 +233,7 @@ func TestStoreUnsyncedThenSync(t *testing.T) {
 	db, err := Open(ctx, path, clockwork.NewFakeClockAt(t0))
 	require.NoError(t, err)
 	syncs := func() (n int) {
-		require.NoError(t, db.db.QueryRowContext(ctx, `SELECT n FROM syncs`).Scan(&n))
+		require.NoError(t, db.db.QueryRowContext(ctx, `SELECT n FROM counters WHERE name = 'syncs'`).Scan(&n))
 		return n
 	}
 
