@@ -10,7 +10,9 @@ package brokertest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
 	"testing"
 	"time"
 )
@@ -47,15 +49,40 @@ func Start(tb testing.TB, kind string) Broker {
 	return nil
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+// FreePort returns a loopback TCP port that was free a moment ago, chosen
+// below the kernel's ephemeral range. A port from that range (what
+// listening on port 0 gives) can be taken, between this call and the
+// broker's bind or while a broker is stopped for a test, by the local end
+// of any outgoing connection on the machine, and the parallel test
+// packages make thousands; Mosquitto then fails to open that listener and
+// exits.
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("brokertest: find a free port: %v", err)
+	lo, hi := portRange()
+	for range 200 {
+		port := lo + rand.IntN(hi-lo)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // taken: try another
+		}
+		l.Close()
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	tb.Fatalf("brokertest: no free loopback port in %d-%d", lo, hi-1)
+	return 0
+}
+
+// portRange is the range FreePort draws from: the 10,000 ports below the
+// kernel's ephemeral range (Linux's default range starts at 32768).
+func portRange() (lo, hi int) {
+	hi = 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		var a, z int
+		if n, _ := fmt.Sscan(string(b), &a, &z); n == 2 && a > 11024 {
+			hi = a
+		}
+	}
+	return hi - 10000, hi
 }
 
 // waitListening polls addr until it accepts a TCP connection or the

@@ -117,6 +117,14 @@ func (m *Mosquitto) start(tb testing.TB) {
 		go func() { ready <- waitListening(m.addr, 10*time.Second) }()
 		select {
 		case err = <-ready:
+			select {
+			case <-exited:
+				// Something else answered on the port, or Mosquitto
+				// opened its first listener and then failed on another.
+				err = fmt.Errorf("mosquitto exited at start: %s", m.logText())
+				continue
+			default:
+			}
 			if err == nil {
 				m.proc, m.exited = cmd.Process, exited
 				return
