@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safehub-iot/safehub/cloudlink/brokertest"
 	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/pkitest"
 )
 
@@ -39,7 +40,7 @@ func StartMosquitto(tb testing.TB, ca *pkitest.CA) string {
 	must(tb, os.WriteFile(filepath.Join(dir, "acl"), acl, 0o600))
 	conf, err := os.ReadFile(filepath.Join(ConfigDir(), "mosquitto.conf"))
 	must(tb, err)
-	port := freePort(tb)
+	port := brokertest.FreePort(tb)
 	s := strings.ReplaceAll(string(conf), "/etc/mosquitto/safehub/", dir+"/")
 	s = strings.ReplaceAll(s, "persistence_location /var/lib/mosquitto/", "persistence_location "+dir+"/")
 	s = strings.Replace(s, "listener 8883", fmt.Sprintf("listener %d 127.0.0.1", port), 1)
@@ -83,14 +84,6 @@ func must(tb testing.TB, err error) {
 	if err != nil {
 		tb.Fatalf("districttest: %v", err)
 	}
-}
-
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(tb, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 type lockedBuf struct {
