@@ -50,7 +50,7 @@ bench: build
 
 # The district-scale figures of docs/benchmarks.md (tens of minutes, needs mosquitto).
 bench-district: build
-	$(BIN)/safehub-sim district --homes 1000 --mosquitto /usr/sbin/mosquitto --alarms 1000 --rate 100 --outage 5m --outage-alarms 1000 --settle 3m --center-share-group -
+	$(BIN)/safehub-sim district --homes 1000 --mosquitto /usr/sbin/mosquitto --alarms 1000 --rate 100 --rtt 100 --outage 5m --outage-alarms 1000 --settle 3m
 	$(BIN)/safehub-sim district --homes 10000 --mosquitto /usr/sbin/mosquitto --alarms 10000 --rate 500 --idle 60s --rtt 1000 --settle 3m
 
 clean:
