@@ -57,8 +57,16 @@ func (d *DB) StoreUnsynced(ctx context.Context, msgs []Message) (IngestResult, e
 // write. In WAL mode an fsync of the log covers every frame before it.
 func (d *DB) Sync(ctx context.Context) error {
 	return d.tx(ctx, "sync", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE counters SET n = n + 1 WHERE name = 'syncs'`)
-		return err
+		r, err := tx.ExecContext(ctx, `UPDATE counters SET n = n + 1 WHERE name = 'syncs'`)
+		if err != nil {
+			return fmt.Errorf("alarmdb: sync: %w", err)
+		}
+		// No row changed would be no write, hence no fsync: never
+		// report that as durable.
+		if n, err := r.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("alarmdb: sync: the counters table has no 'syncs' row (changed %d rows, %v)", n, err)
+		}
+		return nil
 	})
 }
 

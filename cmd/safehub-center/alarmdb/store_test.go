@@ -252,6 +252,11 @@ func TestStoreUnsyncedThenSync(t *testing.T) {
 	require.NoError(t, db.Sync(ctx))
 	require.NoError(t, db.Sync(ctx))
 	require.Equal(t, 2, syncs())
+
+	// A sync that writes nothing would fsync nothing: it must fail.
+	_, err = db.db.ExecContext(ctx, `DELETE FROM counters WHERE name = 'syncs'`)
+	require.NoError(t, err)
+	require.ErrorContains(t, db.Sync(ctx), "no 'syncs' row")
 	require.NoError(t, db.Close())
 
 	db, err = Open(ctx, path, clockwork.NewFakeClockAt(t0))
