@@ -100,7 +100,7 @@ func Start(dsn string, cfg Config) (*Checkpointer, error) {
 func (c *Checkpointer) run(t clockwork.Ticker) {
 	defer close(c.done)
 	defer t.Stop()
-	var seen int64 // writes counted at the last pass
+	var done int64 // writes counted at the last complete pass
 	for {
 		select {
 		case <-c.stop:
@@ -109,30 +109,35 @@ func (c *Checkpointer) run(t clockwork.Ticker) {
 		case <-t.Chan():
 		}
 		w := c.writes.Load()
-		if w == seen {
-			continue // nothing written since the last pass
+		if w == done {
+			continue // nothing written since the log was last emptied
 		}
-		seen = w
-		c.pass()
+		// A failed or partial checkpoint is tried again at the next
+		// wake-up; the writer's safety net bounds the log meanwhile.
+		if c.pass() {
+			done = w
+		}
 		c.covered.Store(w)
 	}
 }
 
 // pass runs one passive checkpoint and, if it copied the whole log,
-// restarts the log with cfg.Restart. A failed or partial checkpoint is
-// tried again at the next wake-up; the writer's safety net bounds the
-// log meanwhile.
-func (c *Checkpointer) pass() {
+// restarts the log with cfg.Restart. It reports whether the whole log was
+// copied.
+func (c *Checkpointer) pass() bool {
 	ctx := context.Background()
 	var busy, logged, copied int
 	err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logged, &copied)
 	c.passes.Add(1)
-	if err != nil || busy != 0 || logged <= 0 || copied != logged || c.cfg.Restart == "" {
-		return
+	if err != nil || busy != 0 || copied != logged {
+		return false
 	}
-	if _, err := c.db.ExecContext(ctx, c.cfg.Restart); err == nil {
-		c.restarts.Add(1)
+	if c.cfg.Restart != "" && logged > 0 {
+		if _, err := c.db.ExecContext(ctx, c.cfg.Restart); err == nil {
+			c.restarts.Add(1)
+		}
 	}
+	return true
 }
 
 // Wrote counts a committed write transaction and, every every of them,
