@@ -2,13 +2,16 @@ package center
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
@@ -63,21 +66,32 @@ func TestBrowserAcknowledge(t *testing.T) {
 		chromedp.Click(`#login-button`),
 		chromedp.WaitVisible(real+` button[data-action="ack"]`),
 	))
-	text := func(sel string) string {
+	// The page redraws on every server-sent update, so a node found by
+	// one call may be gone by the next: read each text in one evaluation,
+	// and until it says what is expected (or 10 s have passed).
+	expectText := func(sel, what string, ok func(string) bool) {
 		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(sel))
-		require.NoError(t, err, "text of %s", sel)
-		return s
+		var got string
+		var mu sync.Mutex
+		read := func() bool {
+			s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q)?.innerText ?? ""`, sel)))
+			if err != nil {
+				s = "error: " + err.Error()
+			}
+			mu.Lock()
+			got = s
+			mu.Unlock()
+			return err == nil && ok(s)
+		}
+		if !assert.Eventually(t, read, 10*time.Second, 20*time.Millisecond) {
+			mu.Lock()
+			defer mu.Unlock()
+			t.Errorf("%s: got %q, want %s", sel, got, what)
+		}
 	}
-	if got := text(`#homes tr[data-site="rose-12"]`); !strings.Contains(got, "online") {
-		t.Errorf("home row: got %q, want it online", got)
-	}
-	if got := text(`#alarms`); strings.Count(got, "rose-12:") != 1 {
-		t.Errorf("active alarms: got %q, want exactly one real alarm", got)
-	}
-	if got := text(`#test-alarms`); !strings.Contains(got, "rose-12") {
-		t.Errorf("test alarms: got %q, want the commissioning alarm listed apart", got)
-	}
+	expectText(`#homes tr[data-site="rose-12"]`, "the home online", func(s string) bool { return strings.Contains(s, "online") })
+	expectText(`#alarms`, "exactly one real alarm", func(s string) bool { return strings.Count(s, "rose-12:") == 1 })
+	expectText(`#test-alarms`, "the commissioning alarm listed apart", func(s string) bool { return strings.Contains(s, "rose-12") })
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(real+` button[data-action="ack"]`)))
 
@@ -95,9 +109,7 @@ func TestBrowserAcknowledge(t *testing.T) {
 	}
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(real+`[data-state="acknowledged"] button[data-action="resolve"]`)))
-	if got := text(real); !strings.Contains(got, "acknowledged by anna") {
-		t.Errorf("card after ack: got %q, want it acknowledged by anna", got)
-	}
+	expectText(real, "the card acknowledged by anna", func(s string) bool { return strings.Contains(s, "acknowledged by anna") })
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 	require.NoError(t, err)
 	saveArtifact(t, "center-console-ack.png", png)
