@@ -140,6 +140,9 @@ func newCollectorOn(tb testing.TB, url, id, filter string) *collector {
 	subscribed := make(chan error, 1)
 	o := paho.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(false).
 		SetAutoReconnect(true).SetMaxReconnectInterval(100 * time.Millisecond).SetConnectRetry(true).
+		// An attempt that reaches a broker mid-restart can get no CONNACK;
+		// paho's default 30 s wait for it outlasts the tests' patience.
+		SetConnectTimeout(2 * time.Second).
 		SetConnectRetryInterval(100 * time.Millisecond).SetOrderMatters(true).
 		SetDefaultPublishHandler(col.on).
 		SetOnConnectHandler(func(c paho.Client) {
