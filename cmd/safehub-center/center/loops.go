@@ -64,8 +64,8 @@ func (c *Center) retry(ctx context.Context, what string, n int, step func() erro
 
 // store records a batch in one transaction (committed, not yet fsynced),
 // then tells whoever needs to know: the OnAlarm hook (only once the alarm
-// is committed), the tick loop
-// (an acknowledgement to send), the console (something changed).
+// is committed), the tick loop (an acknowledgement to send), the console
+// (something changed).
 func (c *Center) store(ctx context.Context, batch []inbound) error {
 	msgs := make([]alarmdb.Message, len(batch))
 	now := c.cfg.Clock.Now()
