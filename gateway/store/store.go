@@ -10,7 +10,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -194,35 +193,10 @@ func (s *Store) Close() error {
 // link publish the event again under the same id, which the center drops as
 // a duplicate. In WAL mode the next FULL commit (every event commit) fsyncs
 // the log with these frames in it, so order on disk is kept, and the
-// pipeline's commits no longer queue behind an fsync they do not need.
-//
-// The connection goes back to synchronous=FULL before it is returned to the
-// pool; if that fails the connection is discarded, never reused half-synced.
-func (s *Store) lazyTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		// A fresh context: the reset must run even if ctx was cancelled.
-		if _, rerr := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); rerr != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-			err = errors.Join(err, fmt.Errorf("restore synchronous=FULL: %w", rerr))
-		}
-		conn.Close()
-	}()
-	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
-		return err
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+// pipeline's commits no longer queue behind an fsync they do not need
+// (walckpt.LazyTx).
+func (s *Store) lazyTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := walckpt.LazyTx(ctx, s.db, fn); err != nil {
 		return err
 	}
 	s.wrote()

@@ -14,7 +14,6 @@ package alarmdb
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -117,34 +116,7 @@ func fromMS(v int64) time.Time {
 
 // tx runs fn in one immediate transaction, fsynced at commit.
 func (d *DB) tx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	return d.runTx(ctx, d.db.BeginTx, op, fn)
-}
-
-// lazyTx runs fn in one immediate transaction committed without an fsync
-// (synchronous=NORMAL for that transaction; see StoreUnsynced). The
-// connection is set back to synchronous=FULL before anyone else gets it;
-// if that fails it is discarded, never reused half-synced.
-func (d *DB) lazyTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) (err error) {
-	conn, err := d.db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("alarmdb: %s: %w", op, err)
-	}
-	defer func() {
-		// A fresh context: the reset must run even if ctx was cancelled.
-		if _, rerr := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); rerr != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-			err = errors.Join(err, fmt.Errorf("alarmdb: %s: restore synchronous=FULL: %w", op, rerr))
-		}
-		conn.Close()
-	}()
-	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
-		return fmt.Errorf("alarmdb: %s: %w", op, err)
-	}
-	return d.runTx(ctx, conn.BeginTx, op, fn)
-}
-
-func (d *DB) runTx(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error), op string, fn func(tx *sql.Tx) error) error {
-	tx, err := begin(ctx, nil)
+	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("alarmdb: %s: %w", op, err)
 	}
@@ -154,6 +126,16 @@ func (d *DB) runTx(ctx context.Context, begin func(context.Context, *sql.TxOptio
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("alarmdb: %s: commit: %w", op, err)
+	}
+	d.ckpt.Wrote()
+	return nil
+}
+
+// lazyTx runs fn in one immediate transaction committed without an fsync
+// (see StoreUnsynced and walckpt.LazyTx).
+func (d *DB) lazyTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if err := walckpt.LazyTx(ctx, d.db, fn); err != nil {
+		return fmt.Errorf("alarmdb: %s: %w", op, err)
 	}
 	d.ckpt.Wrote()
 	return nil

@@ -1,5 +1,6 @@
 // Package walckpt runs SQLite write-ahead-log checkpoints in the background,
-// off the commit path. The box's store and the center's alarm database both
+// off the commit path, and runs transactions committed without an fsync of
+// their own (LazyTx). The box's store and the center's alarm database both
 // use it.
 //
 // A checkpoint copies committed pages from the log into the database file
@@ -16,6 +17,8 @@ package walckpt
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -167,4 +170,37 @@ func (c *Checkpointer) Close() error {
 	close(c.stop)
 	<-c.done
 	return c.db.Close()
+}
+
+// LazyTx runs fn in a transaction on db committed without an fsync of its
+// own (synchronous=NORMAL for that one transaction), for a database whose
+// connections otherwise run synchronous=FULL. In WAL mode the next fsynced
+// commit makes it durable with everything before it. The connection goes
+// back to synchronous=FULL before it returns to db's pool; if that fails it
+// is discarded, never reused half-synced. fn's error is returned as is.
+func LazyTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// A fresh context: the reset must run even if ctx was cancelled.
+		if _, rerr := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); rerr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("restore synchronous=FULL: %w", rerr))
+		}
+		conn.Close()
+	}()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
