@@ -43,7 +43,7 @@ bench: build
 	$(GO) test -run '^$$' -bench BenchmarkLatency -benchtime 2000x ./cloudlink
 	$(GO) test -run '^$$' -bench BenchmarkDrain -benchtime 3x ./cloudlink
 	$(GO) test -run '^$$' -bench BenchmarkCommit -benchtime 3000x ./gateway/store
-	$(GO) test -run '^$$' -bench . -benchtime 200x ./cmd/safehub-center/alarmdb ./cmd/safehub-center/center
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./center/alarmdb ./center
 	$(GO) test -run '^$$' -bench . -benchtime 2000x -cpu 1 ./drivers/... ./firmware-sim/i2csim ./gateway/config
 	$(BIN)/safehub-sim district --homes 1 --disk --alarms 500 --rate 5 --hold 100ms --rtt 1000
 	$(BIN)/safehub-sim district --homes 200 --alarms 200 --rate 50 --rtt 1000

@@ -10,9 +10,9 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/safehub-iot/safehub/center/broker"
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker"
 	"github.com/safehub-iot/safehub/gateway"
 )
 

@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/center"
+	"github.com/safehub-iot/safehub/center"
 )
 
 func main() {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
+	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/firmware-sim/scenario"
 )
 

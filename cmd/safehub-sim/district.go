@@ -16,8 +16,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"periph.io/x/conn/v3/gpio"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/center"
+	"github.com/safehub-iot/safehub/center"
+	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/firmware-sim/district"
 )
 

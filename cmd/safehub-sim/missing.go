@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
+	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/firmware-sim/district"
 	"github.com/safehub-iot/safehub/gateway"
 )

@@ -14,8 +14,8 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/center"
+	"github.com/safehub-iot/safehub/center"
+	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/firmware-sim/scenario"
 	"github.com/safehub-iot/safehub/firmware-sim/simhome"
 	"github.com/safehub-iot/safehub/gateway"

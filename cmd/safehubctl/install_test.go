@@ -15,11 +15,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/safehub-iot/safehub/center"
+	"github.com/safehub-iot/safehub/center/alarmdb"
+	"github.com/safehub-iot/safehub/center/broker"
+	"github.com/safehub-iot/safehub/center/broker/pkitest"
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/pkitest"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/center"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 	"github.com/safehub-iot/safehub/gateway/api"
 )

@@ -13,8 +13,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/pkitest"
+	"github.com/safehub-iot/safehub/center/broker"
+	"github.com/safehub-iot/safehub/center/broker/pkitest"
 	"github.com/safehub-iot/safehub/gateway/config"
 )
 

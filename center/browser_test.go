@@ -130,7 +130,7 @@ func TestBrowserAcknowledge(t *testing.T) {
 
 // repoRoot is the repository root, found before any test changes directory.
 var repoRoot = func() string {
-	dir, err := filepath.Abs("../../..")
+	dir, err := filepath.Abs("..")
 	if err != nil {
 		panic(err) // Abs fails only if the working directory is gone
 	}

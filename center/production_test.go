@@ -8,11 +8,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/safehub-iot/safehub/center/alarmdb"
+	"github.com/safehub-iot/safehub/center/broker"
+	"github.com/safehub-iot/safehub/center/broker/districttest"
+	"github.com/safehub-iot/safehub/center/broker/pkitest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/districttest"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/pkitest"
 )
 
 // TestProductionBrokers runs the center in its production setups, with

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker"
+	"github.com/safehub-iot/safehub/center/alarmdb"
+	"github.com/safehub-iot/safehub/center/broker"
 )
 
 // ErrUsage is returned for bad flags; main exits with status 2.

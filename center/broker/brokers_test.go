@@ -10,9 +10,9 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/safehub-iot/safehub/center/broker/districttest"
+	"github.com/safehub-iot/safehub/center/broker/pkitest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/districttest"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/pkitest"
 )
 
 func startMosquitto(tb testing.TB, ca *pkitest.CA) string {

@@ -16,8 +16,8 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
+	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
 	"github.com/safehub-iot/safehub/gateway"
 )
 

@@ -23,7 +23,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
+	"github.com/safehub-iot/safehub/center/alarmdb"
 )
 
 //go:embed static

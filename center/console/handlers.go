@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
+	"github.com/safehub-iot/safehub/center/alarmdb"
 )
 
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {

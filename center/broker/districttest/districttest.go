@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safehub-iot/safehub/center/broker/pkitest"
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/pkitest"
 )
 
 // ConfigDir is configs/center in this checkout.

@@ -7,7 +7,7 @@ import (
 )
 
 func TestDistrictACLFileIsCurrent(t *testing.T) {
-	got, err := os.ReadFile("../../../configs/center/acl")
+	got, err := os.ReadFile("../../configs/center/acl")
 	if err != nil {
 		t.Fatalf("read committed acl: %v", err)
 	}

@@ -25,9 +25,9 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/jonboulle/clockwork"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/console"
+	"github.com/safehub-iot/safehub/center/alarmdb"
+	"github.com/safehub-iot/safehub/center/broker"
+	"github.com/safehub-iot/safehub/center/console"
 )
 
 // Config configures a center. Zero fields take the defaults noted.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/console"
+	"github.com/safehub-iot/safehub/center/console"
 )
 
 // consoleState logs in (creating an operator) and fetches /api/state.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
+	"github.com/safehub-iot/safehub/center/alarmdb"
 )
 
 // BenchmarkAlarmToStore measures one alarm from a home's MQTT publish, through

@@ -12,13 +12,13 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/safehub-iot/safehub/center/alarmdb"
+	"github.com/safehub-iot/safehub/center/broker"
+	"github.com/safehub-iot/safehub/center/broker/districttest"
+	"github.com/safehub-iot/safehub/center/broker/pkitest"
 	"github.com/safehub-iot/safehub/cloudlink"
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/districttest"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker/pkitest"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/store"
 )

@@ -13,7 +13,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
+	"github.com/safehub-iot/safehub/center/alarmdb"
 )
 
 // ackMsg is a received MQTT message that records its acknowledgement.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/safehub-iot/safehub/cmd/safehub-center/broker"
+	"github.com/safehub-iot/safehub/center/broker"
 )
 
 func TestRunFlagErrors(t *testing.T) {

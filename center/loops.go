@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/cmd/safehub-center/alarmdb"
 )
 
 // ingestLoop stores queued messages in batches: whatever has arrived while
