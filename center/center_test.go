@@ -18,7 +18,7 @@ import (
 
 	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -83,7 +83,7 @@ func newTLSHome(tb testing.TB, url, site string, tc *tls.Config) *home {
 	return h
 }
 
-func (h *home) publish(tb testing.TB, ev gateway.Event) {
+func (h *home) publish(tb testing.TB, ev event.Event) {
 	tb.Helper()
 	msg := protocol.NewEventMsg(h.site, ev, ev.Time)
 	b, err := protocol.Encode(&msg)
@@ -106,9 +106,9 @@ func (h *home) heartbeat(tb testing.TB, at time.Time, intervalS int) {
 	require.NoError(tb, tok.Error())
 }
 
-func alarm(site string, seq int64, at time.Time) gateway.Event {
+func alarm(site string, seq int64, at time.Time) event.Event {
 	id := fmt.Sprintf("%s-%04d", site, seq)
-	return gateway.Event{ID: id, AlarmID: id, Seq: seq, Time: at, Kind: gateway.AlarmRaised, Severity: gateway.Critical,
+	return event.Event{ID: id, AlarmID: id, Seq: seq, Time: at, Kind: event.AlarmRaised, Severity: event.Critical,
 		Sensor: "button", SensorKind: "call_button", Room: "hall", Message: "emergency button pressed"}
 }
 

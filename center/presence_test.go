@@ -19,7 +19,7 @@ import (
 	"github.com/safehub-iot/safehub/cloudlink"
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway/store"
 )
 
@@ -76,7 +76,7 @@ func startCenterOn(tb testing.TB, b externalBroker, dbPath string) (*Center, fun
 type boxLink struct {
 	link *cloudlink.Link
 	st   *store.Store
-	wake chan gateway.Event
+	wake chan event.Event
 }
 
 func startBoxLink(tb testing.TB, b externalBroker) *boxLink {
@@ -91,7 +91,7 @@ func startBoxLink(tb testing.TB, b externalBroker) *boxLink {
 	if b.boxTLS != nil {
 		b.boxTLS(&cfg)
 	}
-	bl := &boxLink{st: st, wake: make(chan gateway.Event, 16)}
+	bl := &boxLink{st: st, wake: make(chan event.Event, 16)}
 	bl.link, err = cloudlink.New(cfg, cloudlink.Deps{Store: st, Wake: bl.wake, Log: testLog().With("site", "rose-12")})
 	require.NoError(tb, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -111,13 +111,13 @@ func startBoxLink(tb testing.TB, b externalBroker) *boxLink {
 
 // raise commits n alarms as the box's pipeline does and waits until the
 // broker has accepted them all (PUBACK).
-func (bl *boxLink) raise(tb testing.TB, n int) []gateway.Event {
+func (bl *boxLink) raise(tb testing.TB, n int) []event.Event {
 	tb.Helper()
-	var out []gateway.Event
+	var out []event.Event
 	for i := range n {
-		ev := &gateway.Event{Kind: gateway.AlarmRaised, Severity: gateway.Critical, Sensor: "button", SensorKind: "call_button",
+		ev := &event.Event{Kind: event.AlarmRaised, Severity: event.Critical, Sensor: "button", SensorKind: "call_button",
 			Rule: "call", Time: time.Now(), Message: fmt.Sprintf("pressed %d", i)}
-		ev.ID = gateway.NewID()
+		ev.ID = event.NewID()
 		ev.AlarmID = ev.ID
 		require.NoError(tb, bl.st.Append(context.Background(), ev))
 		out = append(out, *ev)
@@ -127,7 +127,7 @@ func (bl *boxLink) raise(tb testing.TB, n int) []gateway.Event {
 	return out
 }
 
-func hasAlarms(c *Center, want []gateway.Event) bool {
+func hasAlarms(c *Center, want []event.Event) bool {
 	got, err := c.Alarms(context.Background(), alarmdb.Filter{Site: "rose-12"})
 	if err != nil {
 		return false

@@ -12,8 +12,8 @@ import (
 	"periph.io/x/conn/v3/gpio"
 
 	"github.com/safehub-iot/safehub/center/alarmdb"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/simhome"
-	"github.com/safehub-iot/safehub/gateway"
 )
 
 // TestBrowserRealBox runs the demo home (configs/demo.yaml: the real daemon,
@@ -45,7 +45,7 @@ func TestBrowserRealBox(t *testing.T) {
 	require.Eventually(t, func() bool {
 		for _, s := range box.Daemon.Pipeline().Health() {
 			if s.ID == "button-bedroom" {
-				return s.Health == gateway.HealthOK && !s.LastSeen.IsZero()
+				return s.Health == event.HealthOK && !s.LastSeen.IsZero()
 			}
 		}
 		return false

@@ -22,7 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // testPKI writes a CA, a server certificate for 127.0.0.1 and a client
@@ -134,10 +134,10 @@ func TestAuth(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			col := newCollector(t, b.URL(), "center-"+tt.name)
 			st := openStore(t)
-			wake := make(chan gateway.Event, 1)
+			wake := make(chan event.Event, 1)
 			cfg := testConfig()
 			tt.cfg(&cfg)
-			want := appendEvents(t, st, wake, 1, gateway.AlarmRaised)
+			want := appendEvents(t, st, wake, 1, event.AlarmRaised)
 			failures := &countHandler{msg: "connect failed"}
 			l := runLink(t, cfg, Deps{Store: st, Wake: wake, Log: slog.New(failures)})
 			if !tt.wantConn {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -142,11 +143,11 @@ func BenchmarkLatency(b *testing.B) {
 				puback = append(puback, acked.Sub(t0))
 				raw = append(raw, (<-got).Sub(t0))
 
-				id = gateway.NewID()
+				id = event.NewID()
 				got = evSub.expect(id)
 				t0 = time.Now()
 				err := p.Exec(ctx, func(time.Time, gateway.Evaluator) []gateway.Action {
-					return []gateway.Action{{Event: &gateway.Event{ID: id, Kind: gateway.AlarmRaised, Severity: gateway.Critical, Rule: "bench", Sensor: id}}}
+					return []gateway.Action{{Event: &event.Event{ID: id, Kind: event.AlarmRaised, Severity: event.Critical, Rule: "bench", Sensor: id}}}
 				})
 				t1 := time.Now()
 				if err != nil {
@@ -161,7 +162,7 @@ func BenchmarkLatency(b *testing.B) {
 				b.StopTimer()
 				cleared := evSub.expect(id + "-clear")
 				if err := p.Exec(ctx, func(time.Time, gateway.Evaluator) []gateway.Action {
-					return []gateway.Action{{Event: &gateway.Event{ID: id + "-clear", Kind: gateway.AlarmCleared, Severity: gateway.Info, Rule: "bench", Sensor: id}}}
+					return []gateway.Action{{Event: &event.Event{ID: id + "-clear", Kind: event.AlarmCleared, Severity: event.Info, Rule: "bench", Sensor: id}}}
 				}); err != nil {
 					b.Fatalf("pipeline: %v", err)
 				}
@@ -245,14 +246,14 @@ func BenchmarkDrain(b *testing.B) {
 				b.StopTimer()
 				br := brokertest.Start(b, kind)
 				st := openStore(b)
-				evs := make([]*gateway.Event, backlog)
+				evs := make([]*event.Event, backlog)
 				for i := range evs {
-					k := gateway.StateChange
+					k := event.StateChange
 					if i%10 == 0 {
-						k = gateway.AlarmRaised
+						k = event.AlarmRaised
 					}
-					id := gateway.NewID()
-					evs[i] = &gateway.Event{ID: id, AlarmID: id, Kind: k, Severity: gateway.Info, Sensor: fmt.Sprint(i), Time: time.Now()}
+					id := event.NewID()
+					evs[i] = &event.Event{ID: id, AlarmID: id, Kind: k, Severity: event.Info, Sensor: fmt.Sprint(i), Time: time.Now()}
 				}
 				if err := st.Append(context.Background(), evs...); err != nil {
 					b.Fatal(err)

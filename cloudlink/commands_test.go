@@ -15,6 +15,7 @@ import (
 
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/store"
 )
@@ -66,12 +67,12 @@ func (b *fakeBox) Reset(context.Context) error {
 
 func (b *fakeBox) Health() []gateway.SensorHealth {
 	return []gateway.SensorHealth{
-		{ID: "smoke-kitchen", Kind: "smoke", Health: gateway.HealthFault, Reason: "open GPIO22: busy"},
-		{ID: "button-bed", Kind: "call_button", Health: gateway.HealthOK},
+		{ID: "smoke-kitchen", Kind: "smoke", Health: event.HealthFault, Reason: "open GPIO22: busy"},
+		{ID: "button-bed", Kind: "call_button", Health: event.HealthOK},
 	}
 }
 
-func (b *fakeBox) onDelivered(ev gateway.Event) {
+func (b *fakeBox) onDelivered(ev event.Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.delivered = append(b.delivered, ev.ID)
@@ -90,12 +91,12 @@ type cmdRig struct {
 	fc   *clockwork.FakeClock
 	box  *fakeBox
 	st   *store.Store
-	wake chan gateway.Event
+	wake chan event.Event
 }
 
 func newCmdRig(t *testing.T) *cmdRig {
 	t.Helper()
-	r := &cmdRig{b: brokertest.StartMochi(t), fc: clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)), box: &fakeBox{}, wake: make(chan gateway.Event, 1)}
+	r := &cmdRig{b: brokertest.StartMochi(t), fc: clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)), box: &fakeBox{}, wake: make(chan event.Event, 1)}
 	r.col = newCollector(t, r.b.URL(), "center")
 	st := openStore(t)
 	r.st = st
@@ -115,7 +116,7 @@ func (r *cmdRig) cmd(t *testing.T, id string, body string, want int) []protocol.
 
 func TestCommands(t *testing.T) {
 	r := newCmdRig(t)
-	alarm := appendEvents(t, r.st, r.wake, 1, gateway.AlarmRaised)[0]
+	alarm := appendEvents(t, r.st, r.wake, 1, event.AlarmRaised)[0]
 	require.Eventually(t, func() bool { return len(r.box.snapshot().delivered) == 1 }, waitFor, tick, "OnDelivered after the PUBACK")
 	if got := r.box.snapshot().delivered[0]; got != alarm.ID {
 		t.Fatalf("OnDelivered got %s, want the alarm %s", got, alarm.ID)
@@ -211,14 +212,14 @@ func TestHeartbeat(t *testing.T) {
 		return out
 	}
 	require.Eventually(t, func() bool { return len(hbs()) >= 1 }, waitFor, tick, "heartbeat on connect")
-	appendEvents(t, r.st, r.wake, 2, gateway.AlarmRaised)
+	appendEvents(t, r.st, r.wake, 2, event.AlarmRaised)
 	require.Eventually(t, func() bool { return r.col.uniqueEvents() == 2 }, waitFor, tick)
 	require.Eventually(t, func() bool { return r.link.State().OutboxDepth == 0 }, waitFor, tick)
 
 	r.fc.Advance(60 * time.Second)
 	require.Eventually(t, func() bool { return len(hbs()) >= 2 }, waitFor, tick, "heartbeat after 60 s")
 	hb := hbs()[1]
-	if hb.IntervalS != 60 || hb.UptimeS != 60 || hb.LastSeq != 2 || hb.UnackedAlarms != 2 || hb.Version != "test" || len(hb.Sensors) != 2 || hb.Sensors[1].Health != gateway.HealthFault {
+	if hb.IntervalS != 60 || hb.UptimeS != 60 || hb.LastSeq != 2 || hb.UnackedAlarms != 2 || hb.Version != "test" || len(hb.Sensors) != 2 || hb.Sensors[1].Health != event.HealthFault {
 		t.Fatalf("heartbeat = %+v; want interval 60, uptime 60, last_seq 2, 2 unacked, 2 sensors sorted with the smoke fault", hb)
 	}
 	if st := r.link.State(); !st.LastHeartbeat.Equal(r.fc.Now()) {
@@ -237,7 +238,7 @@ func TestHeartbeat(t *testing.T) {
 // sent again after AckResend; once acknowledged it is not.
 func TestAlarmResentUntilAcked(t *testing.T) {
 	r := newCmdRig(t)
-	alarm := appendEvents(t, r.st, r.wake, 1, gateway.AlarmRaised)[0]
+	alarm := appendEvents(t, r.st, r.wake, 1, event.AlarmRaised)[0]
 	require.Eventually(t, func() bool { return len(r.col.events()) == 1 }, waitFor, tick)
 	require.Eventually(t, func() bool { return r.link.State().OutboxDepth == 0 }, waitFor, tick)
 
@@ -273,9 +274,9 @@ func TestOutboxBounded(t *testing.T) {
 	st := openStore(t)
 	cfg := testConfig(fmt.Sprintf("tcp://127.0.0.1:%d", brokertest.FreePort(t)))
 	cfg.OutboxMax = 100
-	wake := make(chan gateway.Event, 1)
-	alarms := appendEvents(t, st, wake, 5, gateway.AlarmRaised)
-	appendEvents(t, st, wake, 150, gateway.StateChange)
+	wake := make(chan event.Event, 1)
+	alarms := appendEvents(t, st, wake, 5, event.AlarmRaised)
+	appendEvents(t, st, wake, 150, event.StateChange)
 	l := runLink(t, cfg, Deps{Store: st, Wake: wake, Clock: fc})
 
 	require.Eventually(t, func() bool {
@@ -295,7 +296,7 @@ func TestOutboxBounded(t *testing.T) {
 			t.Fatalf("outbox[%d] = %s (%s), want alarm %s: alarms are never evicted", i, pend[i].ID, pend[i].Kind, a.ID)
 		}
 	}
-	var notices []gateway.Event
+	var notices []event.Event
 	all, err := st.Events(context.Background(), 0, 1000)
 	require.NoError(t, err)
 	for _, ev := range all {

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -137,8 +137,8 @@ func (c *failingClient) Publish(topic string, _ byte, _ bool, payload any) paho.
 
 func TestFailedPublishStaysInOutbox(t *testing.T) {
 	st := openStore(t)
-	wake := make(chan gateway.Event, 1)
-	want := appendEvents(t, st, wake, 3, gateway.AlarmRaised)
+	wake := make(chan event.Event, 1)
+	want := appendEvents(t, st, wake, 3, event.AlarmRaised)
 	rec := &publishes{}
 	l, err := New(testConfig("tcp://127.0.0.1:1"), Deps{Store: st, Wake: wake, Log: quietLog()})
 	require.NoError(t, err)

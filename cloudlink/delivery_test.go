@@ -11,7 +11,7 @@ import (
 
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 const (
@@ -41,7 +41,7 @@ func requireUnique(tb testing.TB, col *collector, l *Link, n int) {
 // center then finds the gap in seq and asks for a replay, as
 // docs/protocol.md says, and so does this helper. Mosquitto must lose
 // nothing.
-func settle(tb testing.TB, col *collector, l *Link, b brokertest.Broker, want []gateway.Event) {
+func settle(tb testing.TB, col *collector, l *Link, b brokertest.Broker, want []event.Event) {
 	tb.Helper()
 	requireDrained(tb, l)
 	deadline := time.Now().Add(3 * time.Second)
@@ -94,15 +94,15 @@ func TestBrokerStoppedMidBurst(t *testing.T) {
 			col := newCollector(t, b.URL(), "center")
 			atBroker := brokerSide(t, b)
 			st := openStore(t)
-			wake := make(chan gateway.Event, 1)
+			wake := make(chan event.Event, 1)
 			l := runLink(t, testConfig(b.URL()), Deps{Store: st, Wake: wake})
 			requireConnected(t, l, true)
 
-			var want []gateway.Event
+			var want []event.Event
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				want = appendEvents(t, st, wake, 1000, gateway.AlarmRaised)
+				want = appendEvents(t, st, wake, 1000, event.AlarmRaised)
 			}()
 			require.Eventually(t, func() bool { return col.uniqueEvents() >= 200 }, waitFor, tick)
 			b.Stop(t)
@@ -131,7 +131,7 @@ func TestBrokerDownWholeBurst(t *testing.T) {
 			col := newCollector(t, b.URL(), "center")
 			atBroker := brokerSide(t, b)
 			st := openStore(t)
-			wake := make(chan gateway.Event, 1)
+			wake := make(chan event.Event, 1)
 			l := runLink(t, testConfig(b.URL()), Deps{Store: st, Wake: wake})
 			requireConnected(t, l, true)
 			b.Stop(t)
@@ -140,13 +140,13 @@ func TestBrokerDownWholeBurst(t *testing.T) {
 				t.Fatalf("DownSince() is zero while the link is down")
 			}
 
-			tel := appendEvents(t, st, wake, 300, gateway.StateChange)
-			alarms := appendEvents(t, st, wake, 300, gateway.AlarmRaised)
+			tel := appendEvents(t, st, wake, 300, event.StateChange)
+			alarms := appendEvents(t, st, wake, 300, event.AlarmRaised)
 			if got := l.State().OutboxDepth; got != 600 {
 				t.Fatalf("outbox depth with the broker down = %d, want 600", got)
 			}
 			b.Restart(t)
-			settle(t, col, l, b, append(append([]gateway.Event(nil), tel...), alarms...))
+			settle(t, col, l, b, append(append([]event.Event(nil), tel...), alarms...))
 			if !l.DownSince().IsZero() {
 				t.Fatalf("DownSince() = %v while connected, want zero", l.DownSince())
 			}
@@ -197,7 +197,7 @@ func TestMalformedCommand(t *testing.T) {
 			b := brokertest.Start(t, kind)
 			col := newCollector(t, b.URL(), "center")
 			st := openStore(t)
-			wake := make(chan gateway.Event, 1)
+			wake := make(chan event.Event, 1)
 			l := runLink(t, testConfig(b.URL()), Deps{Store: st, Wake: wake})
 			requireConnected(t, l, true)
 
@@ -222,7 +222,7 @@ func TestMalformedCommand(t *testing.T) {
 						tt.name, got.OK, got.Code, got.Error, tt.ok, tt.code, tt.errHas)
 				}
 			}
-			want := appendEvents(t, st, wake, 1, gateway.AlarmRaised)
+			want := appendEvents(t, st, wake, 1, event.AlarmRaised)
 			require.Eventually(t, func() bool { return col.uniqueEvents() == 1 }, waitFor, tick)
 			checkDelivery(t, col.events(), want)
 		})

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -13,7 +14,7 @@ import (
 type Outbox interface {
 	// Pending returns up to limit unsent events: alarms first, each
 	// priority in sequence order.
-	Pending(ctx context.Context, limit int) ([]gateway.Event, error)
+	Pending(ctx context.Context, limit int) ([]event.Event, error)
 	// MarkPublished records the broker's PUBACK for these events.
 	MarkPublished(ctx context.Context, at time.Time, seqs ...int64) error
 	// OutboxDepth counts unsent events and gives the oldest one's time.
@@ -33,7 +34,7 @@ type AlarmLog interface {
 	// MarkAcked records the center's acknowledgement.
 	MarkAcked(ctx context.Context, alarmID string, at time.Time) (bool, error)
 	// ResendDue returns unacknowledged alarms last sent at or before before.
-	ResendDue(ctx context.Context, before time.Time, limit int) ([]gateway.Event, error)
+	ResendDue(ctx context.Context, before time.Time, limit int) ([]event.Event, error)
 	// MarkResent records that published events were sent again.
 	MarkResent(ctx context.Context, at time.Time, seqs ...int64) error
 	// CountUnacked counts raised alarms not acknowledged.
@@ -43,9 +44,9 @@ type AlarmLog interface {
 // EventLog is the box's event history: replays read it, and the link
 // commits its own overflow notices into it.
 type EventLog interface {
-	Events(ctx context.Context, afterSeq int64, limit int) ([]gateway.Event, error)
+	Events(ctx context.Context, afterSeq int64, limit int) ([]event.Event, error)
 	LastSeq(ctx context.Context) (int64, error)
-	Append(ctx context.Context, evs ...*gateway.Event) error
+	Append(ctx context.Context, evs ...*event.Event) error
 }
 
 // StateStore keeps small blobs across restarts (the replies to recent
@@ -97,7 +98,7 @@ type Deps struct {
 	Store Store
 	// Wake delivers committed events (gateway.Pipeline.Subscribe): the link
 	// uses it only as a signal to look at the outbox. Optional.
-	Wake <-chan gateway.Event
+	Wake <-chan event.Event
 	// Acker, Health and Exec are optional; commands needing a missing one
 	// are answered with code "failed".
 	Acker  Acker
@@ -106,7 +107,7 @@ type Deps struct {
 	// OnDelivered is called (from the link's goroutine; it must not block)
 	// when the broker has accepted an alarm event for the first time: the
 	// box lights led_alarm_sent.
-	OnDelivered func(ev gateway.Event)
+	OnDelivered func(ev event.Event)
 	Clock       gateway.Clock
 	Log         *slog.Logger
 }

@@ -17,7 +17,7 @@ import (
 
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway/store"
 )
 
@@ -90,14 +90,14 @@ func runLinkBuilt(tb testing.TB, l *Link) {
 
 // appendEvents commits n events of the given kind, one transaction each as
 // the pipeline does, and pokes wake after each.
-func appendEvents(tb testing.TB, st *store.Store, wake chan gateway.Event, n int, kind gateway.Kind) []gateway.Event {
+func appendEvents(tb testing.TB, st *store.Store, wake chan event.Event, n int, kind event.Kind) []event.Event {
 	tb.Helper()
-	var out []gateway.Event
+	var out []event.Event
 	for i := range n {
-		ev := &gateway.Event{Kind: kind, Severity: gateway.Info, Sensor: fmt.Sprintf("s%d", i), Time: time.Now(), Message: fmt.Sprintf("burst %d", i)}
-		if kind == gateway.AlarmRaised {
-			ev.ID = gateway.NewID()
-			ev.AlarmID, ev.Severity, ev.Rule = ev.ID, gateway.Critical, "call"
+		ev := &event.Event{Kind: kind, Severity: event.Info, Sensor: fmt.Sprintf("s%d", i), Time: time.Now(), Message: fmt.Sprintf("burst %d", i)}
+		if kind == event.AlarmRaised {
+			ev.ID = event.NewID()
+			ev.AlarmID, ev.Severity, ev.Rule = ev.ID, event.Critical, "call"
 		}
 		if err := st.Append(context.Background(), ev); err != nil {
 			tb.Errorf("append: %v", err)
@@ -222,13 +222,13 @@ func (c *collector) uniqueEvents() int {
 // checkDelivery asserts the promise on what a collector got: every one of
 // want arrived, the first copy of each in seq order, and any copy carries
 // the same id and seq as the first.
-func checkDelivery(tb testing.TB, got []protocol.EventMsg, want []gateway.Event) {
+func checkDelivery(tb testing.TB, got []protocol.EventMsg, want []event.Event) {
 	tb.Helper()
 	checkReceived(tb, got, want, true)
 }
 
 // checkReceived is checkDelivery with the order check optional.
-func checkReceived(tb testing.TB, got []protocol.EventMsg, want []gateway.Event, ordered bool) {
+func checkReceived(tb testing.TB, got []protocol.EventMsg, want []event.Event, ordered bool) {
 	tb.Helper()
 	bySeq := map[int64]string{}
 	var firstSeqs []int64

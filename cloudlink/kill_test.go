@@ -17,7 +17,7 @@ import (
 
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // buildBurstbox builds the stand-in box once per test binary run.
@@ -131,7 +131,7 @@ func TestKill9MidBurst(t *testing.T) {
 			}
 
 			got := col.events()
-			var want []gateway.Event
+			var want []event.Event
 			seen := map[int64]bool{}
 			for _, ev := range got {
 				if !seen[ev.Seq] {

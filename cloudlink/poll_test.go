@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway/store"
 )
 
@@ -19,7 +19,7 @@ type countingStore struct {
 	queries atomic.Int64
 }
 
-func (c *countingStore) Pending(ctx context.Context, limit int) ([]gateway.Event, error) {
+func (c *countingStore) Pending(ctx context.Context, limit int) ([]event.Event, error) {
 	c.queries.Add(1)
 	return c.Store.Pending(ctx, limit)
 }
@@ -38,10 +38,10 @@ func TestIdlePollMakesNoQueries(t *testing.T) {
 	col := newCollector(t, br.URL(), "center-poll")
 	cfg := testConfig(br.URL())
 	cfg.Poll = 10 * time.Millisecond
-	wake := make(chan gateway.Event, 16)
+	wake := make(chan event.Event, 16)
 	l := runLink(t, cfg, Deps{Store: st, Wake: wake})
 	requireConnected(t, l, true)
-	first := appendEvents(t, st.Store, wake, 3, gateway.AlarmRaised)
+	first := appendEvents(t, st.Store, wake, 3, event.AlarmRaised)
 	requireUnique(t, col, l, 3)
 	require.Eventually(t, func() bool { n, _, _ := st.Store.OutboxDepth(context.Background()); return n == 0 }, waitFor, tick, "PUBACKs recorded")
 
@@ -52,7 +52,7 @@ func TestIdlePollMakesNoQueries(t *testing.T) {
 	}
 
 	// Committed without a wake-up: only the poll can find it.
-	ev := &gateway.Event{Kind: gateway.StateChange, Severity: gateway.Info, Sensor: "door", Time: time.Now()}
+	ev := &event.Event{Kind: event.StateChange, Severity: event.Info, Sensor: "door", Time: time.Now()}
 	if err := st.Append(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}

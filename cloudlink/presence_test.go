@@ -13,7 +13,7 @@ import (
 	"github.com/safehub-iot/safehub/center/broker"
 	"github.com/safehub-iot/safehub/cloudlink/brokertest"
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // prompt is how soon the alarms must arrive after the center's presence:
@@ -52,7 +52,7 @@ func (c *collector) sends(id string) int {
 	return len(sent)
 }
 
-func (c *collector) has(want []gateway.Event) bool {
+func (c *collector) has(want []event.Event) bool {
 	got := map[string]bool{}
 	for _, ev := range c.events() {
 		got[ev.ID] = true
@@ -74,13 +74,13 @@ func TestCenterOnlineResendsAtOnce(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			b := brokertest.Start(t, kind)
 			st := openStore(t)
-			wake := make(chan gateway.Event, 1)
+			wake := make(chan event.Event, 1)
 			cfg := testConfig(b.URL())
 			cfg.AckResend = time.Hour
 			l := runLink(t, cfg, Deps{Store: st, Wake: wake})
 			requireConnected(t, l, true)
 
-			lost := appendEvents(t, st, wake, 3, gateway.AlarmRaised)
+			lost := appendEvents(t, st, wake, 3, event.AlarmRaised)
 			requireDrained(t, l) // PUBACKed: the box has done its part, to nobody
 			col := newCollectorOn(t, b.URL(), "console-1", sharedAlarms)
 			start := time.Now()
@@ -97,7 +97,7 @@ func TestCenterOnlineResendsAtOnce(t *testing.T) {
 			// The console goes away (its session stays), alarms are
 			// raised, it comes back and announces a new epoch.
 			col.c.Disconnect(100)
-			more := appendEvents(t, st, wake, 2, gateway.AlarmRaised)
+			more := appendEvents(t, st, wake, 2, event.AlarmRaised)
 			requireDrained(t, l)
 			back := newCollectorOn(t, b.URL(), "console-1", sharedAlarms)
 			announceCenter(t, b.URL(), protocol.Online, "epoch-2")
@@ -116,7 +116,7 @@ func TestCenterEpochUnchangedNoResend(t *testing.T) {
 			b := brokertest.Start(t, kind)
 			col := newCollector(t, b.URL(), "center")
 			st := openStore(t)
-			wake := make(chan gateway.Event, 1)
+			wake := make(chan event.Event, 1)
 			cfg := testConfig(b.URL())
 			cfg.AckResend = time.Hour
 			l := runLink(t, cfg, Deps{Store: st, Wake: wake})
@@ -124,7 +124,7 @@ func TestCenterEpochUnchangedNoResend(t *testing.T) {
 			announceCenter(t, b.URL(), protocol.Online, "epoch-1")
 			require.Eventually(t, func() bool { return l.center.handled.Load() >= 1 }, waitFor, tick, "center status seen")
 
-			first := appendEvents(t, st, wake, 1, gateway.AlarmRaised)
+			first := appendEvents(t, st, wake, 1, event.AlarmRaised)
 			requireDrained(t, l)
 			require.Eventually(t, func() bool { return col.has(first) }, waitFor, tick)
 
@@ -138,7 +138,7 @@ func TestCenterEpochUnchangedNoResend(t *testing.T) {
 				"the retained center status after the box's reconnect")
 			// Anything resent for it would be published before this one.
 			require.Eventually(t, func() bool { return col.c.IsConnectionOpen() }, waitFor, tick, "collector back")
-			barrier := appendEvents(t, st, wake, 1, gateway.AlarmRaised)
+			barrier := appendEvents(t, st, wake, 1, event.AlarmRaised)
 			require.Eventually(t, func() bool { return col.has(barrier) }, waitFor, tick)
 			if got := col.sends(first[0].ID); got != 1 {
 				t.Fatalf("alarm sent %d times, want 1: the unchanged epoch brought a resend", got)
@@ -147,7 +147,7 @@ func TestCenterEpochUnchangedNoResend(t *testing.T) {
 			seen = l.center.handled.Load()
 			announceCenter(t, b.URL(), protocol.Offline, "")
 			require.Eventually(t, func() bool { return l.center.handled.Load() > seen }, waitFor, tick, "offline seen")
-			barrier2 := appendEvents(t, st, wake, 1, gateway.AlarmRaised)
+			barrier2 := appendEvents(t, st, wake, 1, event.AlarmRaised)
 			require.Eventually(t, func() bool { return col.has(barrier2) }, waitFor, tick)
 			if got := col.sends(first[0].ID); got != 1 {
 				t.Fatalf("alarm sent %d times, want 1: offline brought a resend", got)
@@ -181,14 +181,14 @@ func TestCenterStatusRefused(t *testing.T) {
 	t.Cleanup(func() { br.Close() })
 
 	st := openStore(t)
-	wake := make(chan gateway.Event, 1)
+	wake := make(chan event.Event, 1)
 	cfg := testConfig("tcp://" + br.Addr())
 	cfg.Username = testSite // the embedded broker's demo mode: user name = site id
 	refusedLog := &countHandler{msg: "subscribe to the center's status; unacknowledged alarms wait for the periodic resend"}
 	l := runLink(t, cfg, Deps{Store: st, Wake: wake, Log: slog.New(refusedLog)})
 	requireConnected(t, l, true)
 	require.Eventually(t, func() bool { return refusedLog.n.Load() >= 1 }, waitFor, tick, "the refused subscription is logged")
-	appendEvents(t, st, wake, 1, gateway.AlarmRaised)
+	appendEvents(t, st, wake, 1, event.AlarmRaised)
 	requireDrained(t, l) // the broker took the alarm
 	if !l.State().Connected {
 		t.Fatalf("link down after the refused subscription")

@@ -10,14 +10,14 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 var errLost = errors.New("connection lost")
 
 // flight is a published event waiting for its PUBACK.
 type flight struct {
-	ev     gateway.Event
+	ev     event.Event
 	tok    paho.Token
 	resend bool
 }
@@ -29,9 +29,9 @@ type sender struct {
 	cn       *conn
 	inflight []flight // FIFO: PUBACKs come back in publish order
 	inSet    map[int64]bool
-	queue    []gateway.Event // fetched from the outbox, not yet published
-	resends  []gateway.Event // unacknowledged alarms to send again
-	dirty    bool            // the outbox may hold more than queue
+	queue    []event.Event // fetched from the outbox, not yet published
+	resends  []event.Event // unacknowledged alarms to send again
+	dirty    bool          // the outbox may hold more than queue
 	// known is the highest seq such that every event up to it is
 	// published, evicted, in flight or queued.
 	known int64
@@ -42,7 +42,7 @@ type sender struct {
 // the store back; anything else (a gap: an event the pipeline's channel
 // dropped, or one committed by someone else) makes the sender fetch afresh,
 // which also lets a new alarm overtake queued telemetry.
-func (s *sender) woken(ev gateway.Event) {
+func (s *sender) woken(ev event.Event) {
 	if !s.dirty && len(s.queue) == 0 && ev.Seq == s.known+1 {
 		s.queue = append(s.queue, ev)
 		s.known = ev.Seq
@@ -119,7 +119,7 @@ func (l *Link) session(ctx context.Context, cn *conn) error {
 func (s *sender) fill(ctx context.Context) error {
 	l := s.l
 	for len(s.inflight) < l.cfg.MaxInflight {
-		var ev gateway.Event
+		var ev event.Event
 		resend := false
 		switch {
 		case len(s.resends) > 0:
@@ -195,7 +195,7 @@ func (s *sender) fetch(ctx context.Context) error {
 func (s *sender) collect(ctx context.Context) error {
 	l := s.l
 	var done, resent []int64
-	var delivered []gateway.Event
+	var delivered []event.Event
 	var failed error
 	for len(s.inflight) > 0 && isDone(s.inflight[0].tok) {
 		f := s.inflight[0]
@@ -309,8 +309,8 @@ func (l *Link) bound(ctx context.Context) {
 	if l.overflowNoticed {
 		return
 	}
-	ev := &gateway.Event{
-		Kind: gateway.InfoEvent, Severity: gateway.Medium, Time: l.clock.Now(), Rule: "outbox_overflow",
+	ev := &event.Event{
+		Kind: event.InfoEvent, Severity: event.Medium, Time: l.clock.Now(), Rule: "outbox_overflow",
 		Message: fmt.Sprintf("outbox full: %d oldest telemetry events not sent", l.evicted),
 		Values:  map[string]float64{"evicted": float64(l.evicted), "outbox_max": float64(l.cfg.OutboxMax)},
 	}

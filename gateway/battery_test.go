@@ -10,6 +10,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/store"
 )
@@ -59,13 +60,13 @@ func TestLowBatteryNotices(t *testing.T) {
 			}
 			// A marker through the same queue, after the reports: a fault,
 			// whose event is committed after theirs.
-			em.Status(gateway.Status{Health: gateway.HealthFault, Reason: "marker", Time: start.Add(48 * time.Hour)})
+			em.Status(gateway.Status{Health: event.HealthFault, Reason: "marker", Time: start.Add(48 * time.Hour)})
 			var got []time.Duration
 			for ev := range events {
-				if ev.Kind == gateway.SensorFault {
+				if ev.Kind == event.SensorFault {
 					break
 				}
-				if ev.Kind != gateway.LowBattery || ev.Sensor != "pendant-1" || ev.Severity != gateway.Low || ev.SensorKind != "pendant" {
+				if ev.Kind != event.LowBattery || ev.Sensor != "pendant-1" || ev.Severity != event.Low || ev.SensorKind != "pendant" {
 					t.Fatalf("unexpected event %+v", ev)
 				}
 				got = append(got, ev.Time.Sub(start))

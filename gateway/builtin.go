@@ -3,6 +3,8 @@ package gateway
 import (
 	"fmt"
 	"time"
+
+	"github.com/safehub-iot/safehub/event"
 )
 
 // BuiltinRules is the minimal mapping the box uses when no rules file is
@@ -25,8 +27,8 @@ func NewBuiltinRules(sensors []SensorSpec) *BuiltinRules {
 	return b
 }
 
-func raise(sensor, rule, msg string, sev Severity) *Event {
-	return &Event{Kind: AlarmRaised, Severity: sev, Sensor: sensor, Rule: rule, Message: msg}
+func raise(sensor, rule, msg string, sev event.Severity) *event.Event {
+	return &event.Event{Kind: event.AlarmRaised, Severity: sev, Sensor: sensor, Rule: rule, Message: msg}
 }
 
 // Reading implements Evaluator.
@@ -41,18 +43,18 @@ func (b *BuiltinRules) Reading(now time.Time, r Reading) []Action {
 			return nil
 		}
 		b.active[r.Sensor] = true
-		return []Action{{Event: raise(r.Sensor, "builtin.button", "emergency call button pressed", Critical)}}
+		return []Action{{Event: raise(r.Sensor, "builtin.button", "emergency call button pressed", event.Critical)}}
 	case "smoke":
 		if !on || b.active[r.Sensor] {
 			return nil
 		}
 		b.active[r.Sensor] = true
-		return []Action{{Event: raise(r.Sensor, "builtin.smoke", "smoke detected", Critical)}, {Output: "siren", On: true}}
+		return []Action{{Event: raise(r.Sensor, "builtin.smoke", "smoke detected", event.Critical)}, {Output: "siren", On: true}}
 	case "mains_power":
 		if on {
-			return []Action{{Event: &Event{Kind: MainsLost, Severity: Medium, Sensor: r.Sensor, Message: "mains power lost, running on battery"}}}
+			return []Action{{Event: &event.Event{Kind: event.MainsLost, Severity: event.Medium, Sensor: r.Sensor, Message: "mains power lost, running on battery"}}}
 		}
-		return []Action{{Event: &Event{Kind: MainsRestored, Severity: Info, Sensor: r.Sensor, Message: "mains power restored"}}}
+		return []Action{{Event: &event.Event{Kind: event.MainsRestored, Severity: event.Info, Sensor: r.Sensor, Message: "mains power restored"}}}
 	case "door":
 		// The first reading only tells the state at start-up: not an event.
 		if first := !b.seen[r.Sensor]; first {
@@ -63,7 +65,7 @@ func (b *BuiltinRules) Reading(now time.Time, r Reading) []Action {
 		if on {
 			state = "opened"
 		}
-		return []Action{{Event: &Event{Kind: StateChange, Severity: Info, Sensor: r.Sensor, Message: "door " + state, Values: map[string]float64{QActive: r.Value}}}}
+		return []Action{{Event: &event.Event{Kind: event.StateChange, Severity: event.Info, Sensor: r.Sensor, Message: "door " + state, Values: map[string]float64{QActive: r.Value}}}}
 	}
 	return nil
 }
@@ -92,7 +94,7 @@ func (b *BuiltinRules) Reset(now time.Time) []Action {
 	var acts []Action
 	for s := range b.active {
 		if b.kinds[s] == "smoke" {
-			acts = append(acts, Action{Event: &Event{Kind: AlarmCleared, Severity: Info, Sensor: s, Rule: "builtin.smoke", Message: fmt.Sprintf("smoke alarm on %s reset", s)}})
+			acts = append(acts, Action{Event: &event.Event{Kind: event.AlarmCleared, Severity: event.Info, Sensor: s, Rule: "builtin.smoke", Message: fmt.Sprintf("smoke alarm on %s reset", s)}})
 			delete(b.active, s)
 		}
 	}

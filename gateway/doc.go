@@ -4,7 +4,8 @@
 // the local store before anything else (the cloud link, the local API, the
 // outputs) sees them.
 //
-// The package holds domain types and small consumer-side interfaces only. The
+// The shared words (Event, Kind, Severity, Health) live in package event;
+// this package holds the box-side domain types and small consumer-side interfaces only. The
 // SQLite store lives in gateway/store, config parsing in gateway/config, and
 // the assembly of a running daemon in gateway/daemon.
 package gateway

@@ -3,6 +3,8 @@ package gateway
 import (
 	"errors"
 	"time"
+
+	"github.com/safehub-iot/safehub/event"
 )
 
 // Action is what an Evaluator decides: an event to commit, an output to
@@ -13,7 +15,7 @@ type Action struct {
 	// AlarmID: a raise opens the alarm of key (Rule, Sensor) and later
 	// escalated / cleared / cancelled events of that key carry its id. A
 	// raise for a key that is already active is dropped by the pipeline.
-	Event *Event
+	Event *event.Event
 	// Output, if set, is an output kind (siren, led_alarm_sent,
 	// led_help_coming) or id to switch to On.
 	Output string

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/safehub-iot/safehub/event"
 )
 
 // EventStore is what the pipeline needs of the local database
@@ -16,7 +18,7 @@ import (
 type EventStore interface {
 	// Commit assigns sequence numbers to evs and commits them, with the
 	// state blobs, in one durable transaction.
-	Commit(ctx context.Context, evs []*Event, state map[string][]byte) error
+	Commit(ctx context.Context, evs []*event.Event, state map[string][]byte) error
 	// GetState returns a saved blob or an error wrapping ErrNoState.
 	GetState(ctx context.Context, key string) ([]byte, error)
 }
@@ -59,7 +61,7 @@ type Pipeline struct {
 	// Owned by the loop goroutine.
 	eval    Evaluator
 	active  map[AlarmKey]string  // active alarm id by key
-	retry   []*Event             // events whose commit failed, retried first
+	retry   []*event.Event       // events whose commit failed, retried first
 	battery map[string]time.Time // last low-battery notice by sensor
 	outputs map[string][]Output  // by id and by kind
 	outMu   sync.Mutex
@@ -69,7 +71,7 @@ type Pipeline struct {
 
 	mu     sync.Mutex
 	health map[string]*SensorHealth
-	subs   map[int]chan Event
+	subs   map[int]chan event.Event
 	nextID int
 }
 
@@ -80,12 +82,12 @@ type input struct {
 
 // SensorHealth is one sensor's condition for status reports and heartbeats.
 type SensorHealth struct {
-	ID       string    `json:"id"`
-	Kind     string    `json:"kind"`
-	Room     string    `json:"room,omitempty"`
-	Health   Health    `json:"health"`
-	Reason   string    `json:"reason,omitempty"`
-	LastSeen time.Time `json:"last_seen,omitzero"`
+	ID       string       `json:"id"`
+	Kind     string       `json:"kind"`
+	Room     string       `json:"room,omitempty"`
+	Health   event.Health `json:"health"`
+	Reason   string       `json:"reason,omitempty"`
+	LastSeen time.Time    `json:"last_seen,omitzero"`
 	// Last holds the latest value of each quantity.
 	Last map[string]float64 `json:"last,omitempty"`
 }
@@ -107,14 +109,14 @@ func NewPipeline(cfg PipelineConfig) *Pipeline {
 		battery: map[string]time.Time{},
 		outputs: map[string][]Output{},
 		health:  map[string]*SensorHealth{},
-		subs:    map[int]chan Event{},
+		subs:    map[int]chan event.Event{},
 	}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
 	for _, s := range cfg.Sensors {
 		p.sensors[s.ID] = s
-		p.health[s.ID] = &SensorHealth{ID: s.ID, Kind: s.Kind, Room: s.Room, Health: HealthUnknown}
+		p.health[s.ID] = &SensorHealth{ID: s.ID, Kind: s.Kind, Room: s.Room, Health: event.HealthUnknown}
 	}
 	p.alive.Store(p.clock.Now().UnixNano())
 	return p
@@ -194,10 +196,10 @@ func (p *Pipeline) Health() []SensorHealth {
 // Subscribe returns a channel of committed events. A subscriber that falls
 // more than buf events behind misses events (logged): the store, not this
 // channel, is the record. Call the returned func to unsubscribe.
-func (p *Pipeline) Subscribe(buf int) (<-chan Event, func()) {
+func (p *Pipeline) Subscribe(buf int) (<-chan event.Event, func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	ch := make(chan Event, buf)
+	ch := make(chan event.Event, buf)
 	id := p.nextID
 	p.nextID++
 	p.subs[id] = ch
@@ -391,8 +393,8 @@ func (p *Pipeline) handle(ctx context.Context, in input) {
 		p.mu.Lock()
 		if h := p.health[r.Sensor]; h != nil {
 			h.LastSeen = r.Time
-			if h.Health == HealthUnknown {
-				h.Health = HealthOK
+			if h.Health == event.HealthUnknown {
+				h.Health = event.HealthOK
 			}
 			if r.Quantity != QHeartbeat {
 				if h.Last == nil {
@@ -431,7 +433,7 @@ const BatteryRenotify = 24 * time.Hour
 // rules say: no sensor's dying battery may go unnoticed. A pendant repeats
 // the flag with every transmission, so further reports are quiet until
 // BatteryRenotify has passed; a report of a good battery ends the episode.
-func (p *Pipeline) batteryNotice(r Reading) *Event {
+func (p *Pipeline) batteryNotice(r Reading) *event.Event {
 	if r.Quantity != QBatteryLow {
 		return nil
 	}
@@ -443,12 +445,12 @@ func (p *Pipeline) batteryNotice(r Reading) *Event {
 		return nil
 	}
 	p.battery[r.Sensor] = r.Time
-	return &Event{Kind: LowBattery, Severity: Low, Sensor: r.Sensor, Message: "battery low: replace it", Time: r.Time}
+	return &event.Event{Kind: event.LowBattery, Severity: event.Low, Sensor: r.Sensor, Message: "battery low: replace it", Time: r.Time}
 }
 
 // healthChange updates a sensor's health and returns the event for a real
 // transition: a fault reported twice is one fault event.
-func (p *Pipeline) healthChange(s Status) *Event {
+func (p *Pipeline) healthChange(s Status) *event.Event {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	h := p.health[s.Sensor]
@@ -458,10 +460,10 @@ func (p *Pipeline) healthChange(s Status) *Event {
 	prev := h.Health
 	h.Health, h.Reason = s.Health, s.Reason
 	switch {
-	case s.Health == HealthFault && prev != HealthFault:
-		return &Event{Kind: SensorFault, Severity: High, Sensor: s.Sensor, Message: s.Reason, Time: s.Time}
-	case s.Health == HealthOK && prev == HealthFault:
-		return &Event{Kind: SensorRestored, Severity: Info, Sensor: s.Sensor, Message: "sensor working again", Time: s.Time}
+	case s.Health == event.HealthFault && prev != event.HealthFault:
+		return &event.Event{Kind: event.SensorFault, Severity: event.High, Sensor: s.Sensor, Message: s.Reason, Time: s.Time}
+	case s.Health == event.HealthOK && prev == event.HealthFault:
+		return &event.Event{Kind: event.SensorRestored, Severity: event.Info, Sensor: s.Sensor, Message: "sensor working again", Time: s.Time}
 	}
 	return nil
 }
@@ -530,7 +532,7 @@ func (p *Pipeline) apply(ctx context.Context, now time.Time, acts []Action) erro
 
 // complete fills in what the pipeline owns and applies the one-alarm-per-key
 // lifecycle. It reports false for an event to drop.
-func (p *Pipeline) complete(now time.Time, ev *Event, activeChanged *bool) bool {
+func (p *Pipeline) complete(now time.Time, ev *event.Event, activeChanged *bool) bool {
 	if ev.Time.IsZero() {
 		ev.Time = now
 	}
@@ -549,21 +551,21 @@ func (p *Pipeline) complete(now time.Time, ev *Event, activeChanged *bool) bool 
 		ev.ClockUnsure = true
 	}
 	if ev.Severity == "" {
-		ev.Severity = Info
+		ev.Severity = event.Info
 	}
 	if ev.ID == "" {
-		ev.ID = NewID()
+		ev.ID = event.NewID()
 	}
 	key := AlarmKey{Rule: ev.Rule, Sensor: ev.Sensor}
 	switch ev.Kind {
-	case AlarmRaised:
+	case event.AlarmRaised:
 		if _, dup := p.active[key]; dup {
 			return false
 		}
 		ev.AlarmID = ev.ID
 		p.active[key] = ev.ID
 		*activeChanged = true
-	case AlarmCleared, AlarmCancelled:
+	case event.AlarmCleared, event.AlarmCancelled:
 		id, ok := p.active[key]
 		if !ok {
 			return ev.AlarmID != ""
@@ -571,7 +573,7 @@ func (p *Pipeline) complete(now time.Time, ev *Event, activeChanged *bool) bool 
 		ev.AlarmID = id
 		delete(p.active, key)
 		*activeChanged = true
-	case AlarmEscalated:
+	case event.AlarmEscalated:
 		id, ok := p.active[key]
 		if !ok {
 			return false
@@ -592,7 +594,7 @@ func (p *Pipeline) setOutput(name string, on bool) {
 	}
 }
 
-func (p *Pipeline) publish(evs []*Event) {
+func (p *Pipeline) publish(evs []*event.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, ev := range evs {
@@ -620,7 +622,7 @@ func (p *Pipeline) SetSensors(ctx context.Context, specs []SensorSpec) error {
 			next[s.ID] = s
 			h, ok := p.health[s.ID]
 			if !ok {
-				h = &SensorHealth{ID: s.ID, Health: HealthUnknown}
+				h = &SensorHealth{ID: s.ID, Health: event.HealthUnknown}
 			}
 			h.Kind, h.Room = s.Kind, s.Room
 			health[s.ID] = h

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/rules"
 )
@@ -21,9 +22,9 @@ func benchHome(tb testing.TB) (*rules.Engine, []gateway.Reading) {
 	for i := range 10 {
 		gas, clim := fmt.Sprintf("gas-%d", i), fmt.Sprintf("climate-%d", i)
 		all = append(all, gas, clim)
-		add(rules.Rule{ID: "gas-" + gas, Kind: rules.Threshold, Severity: gateway.Critical, Sensors: []string{gas}, Quantity: gateway.QGas, RaiseAt: 2000, ClearAt: 1000, RaiseAfter: 10 * time.Second, ClearAfter: 2 * time.Minute, Siren: true})
-		add(rules.Rule{ID: "hot-" + clim, Kind: rules.Threshold, Severity: gateway.High, Sensors: []string{clim}, Quantity: gateway.QTemperature, RaiseAt: 30, ClearAt: 28, RaiseAfter: 2 * time.Hour, ClearAfter: 30 * time.Minute})
-		add(rules.Rule{ID: "cold-" + clim, Kind: rules.Threshold, Severity: gateway.High, Sensors: []string{clim}, Quantity: gateway.QTemperature, Below: true, RaiseAt: 16, ClearAt: 18, RaiseAfter: 3 * time.Hour, ClearAfter: 30 * time.Minute})
+		add(rules.Rule{ID: "gas-" + gas, Kind: rules.Threshold, Severity: event.Critical, Sensors: []string{gas}, Quantity: gateway.QGas, RaiseAt: 2000, ClearAt: 1000, RaiseAfter: 10 * time.Second, ClearAfter: 2 * time.Minute, Siren: true})
+		add(rules.Rule{ID: "hot-" + clim, Kind: rules.Threshold, Severity: event.High, Sensors: []string{clim}, Quantity: gateway.QTemperature, RaiseAt: 30, ClearAt: 28, RaiseAfter: 2 * time.Hour, ClearAfter: 30 * time.Minute})
+		add(rules.Rule{ID: "cold-" + clim, Kind: rules.Threshold, Severity: event.High, Sensors: []string{clim}, Quantity: gateway.QTemperature, Below: true, RaiseAt: 16, ClearAt: 18, RaiseAfter: 3 * time.Hour, ClearAfter: 30 * time.Minute})
 		readings = append(readings,
 			gateway.Reading{Sensor: gas, Quantity: gateway.QGas, Value: 120},
 			gateway.Reading{Sensor: clim, Quantity: gateway.QTemperature, Value: 21.5},
@@ -31,26 +32,26 @@ func benchHome(tb testing.TB) (*rules.Engine, []gateway.Reading) {
 	}
 	for i := range 2 {
 		clim := fmt.Sprintf("climate-%d", i)
-		add(rules.Rule{ID: "damp-" + clim, Kind: rules.Threshold, Severity: gateway.Low, Sensors: []string{clim}, Quantity: gateway.QHumidity, RaiseAt: 80, ClearAt: 70, RaiseAfter: 6 * time.Hour})
+		add(rules.Rule{ID: "damp-" + clim, Kind: rules.Threshold, Severity: event.Low, Sensors: []string{clim}, Quantity: gateway.QHumidity, RaiseAt: 80, ClearAt: 70, RaiseAfter: 6 * time.Hour})
 	}
 	var motion []string
 	for i := range 8 {
 		btn, m := fmt.Sprintf("button-%d", i), fmt.Sprintf("motion-%d", i)
 		all = append(all, btn, m)
 		motion = append(motion, m)
-		add(rules.Rule{ID: "button-" + btn, Kind: rules.Digital, Severity: gateway.Critical, Until: rules.UntilAck, Sensors: []string{btn}})
+		add(rules.Rule{ID: "button-" + btn, Kind: rules.Digital, Severity: event.Critical, Until: rules.UntilAck, Sensors: []string{btn}})
 		readings = append(readings,
 			gateway.Reading{Sensor: btn, Quantity: gateway.QActive, Value: 0},
 			gateway.Reading{Sensor: m, Quantity: gateway.QActive, Value: 0})
 	}
 	for i := range 5 {
-		add(rules.Rule{ID: fmt.Sprintf("not-up-%d", i), Kind: rules.Inactivity, Severity: gateway.High, Sensors: motion, Window: rules.Window{From: 7 * 60, To: 11 * 60}, Quiet: 4 * time.Hour})
+		add(rules.Rule{ID: fmt.Sprintf("not-up-%d", i), Kind: rules.Inactivity, Severity: event.High, Sensors: motion, Window: rules.Window{From: 7 * 60, To: 11 * 60}, Quiet: 4 * time.Hour})
 	}
 	all = append(all, "door", "radar-0", "radar-1")
-	add(rules.Rule{ID: "night-door", Kind: rules.NightDoor, Severity: gateway.High, Door: "door", Inside: motion[:2], Window: rules.Window{From: 23 * 60, To: 6 * 60}, Within: 10 * time.Minute})
+	add(rules.Rule{ID: "night-door", Kind: rules.NightDoor, Severity: event.High, Door: "door", Inside: motion[:2], Window: rules.Window{From: 23 * 60, To: 6 * 60}, Within: 10 * time.Minute})
 	for i := range 2 {
 		r := fmt.Sprintf("radar-%d", i)
-		add(rules.Rule{ID: "fall-" + r, Kind: rules.Fall, Severity: gateway.Critical, Sensors: []string{r}, CancelWindow: time.Minute, CancelBy: []string{"button-0"}})
+		add(rules.Rule{ID: "fall-" + r, Kind: rules.Fall, Severity: event.Critical, Sensors: []string{r}, CancelWindow: time.Minute, CancelBy: []string{"button-0"}})
 		readings = append(readings, gateway.Reading{Sensor: r, Quantity: gateway.QPresence, Value: 1}, gateway.Reading{Sensor: r, Quantity: gateway.QHeartbeat})
 	}
 	readings = append(readings, gateway.Reading{Sensor: "door", Quantity: gateway.QActive, Value: 0})
@@ -71,7 +72,7 @@ func oneSensor50(tb testing.TB) (*rules.Engine, []gateway.Reading) {
 	tb.Helper()
 	var rs []rules.Rule
 	for i := range 49 {
-		rs = append(rs, rules.Rule{ID: fmt.Sprintf("gas-%d", i), Kind: rules.Threshold, Severity: gateway.High, Sensors: []string{"gas"}, Quantity: gateway.QGas, RaiseAt: float64(2000 + i), ClearAt: 1000, RaiseAfter: 10 * time.Second})
+		rs = append(rs, rules.Rule{ID: fmt.Sprintf("gas-%d", i), Kind: rules.Threshold, Severity: event.High, Sensors: []string{"gas"}, Quantity: gateway.QGas, RaiseAt: float64(2000 + i), ClearAt: 1000, RaiseAfter: 10 * time.Second})
 	}
 	rs = append(rs, rules.Rule{ID: "health", Kind: rules.Health, Sensors: []string{"gas"}, StaleAfter: 10 * time.Minute})
 	e, err := rules.New(rs, rules.Options{})

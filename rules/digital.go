@@ -3,6 +3,7 @@ package rules
 import (
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -54,7 +55,7 @@ func (u *digitalUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f fl
 	if !on {
 		u.holdAt = time.Time{}
 		if u.rule.Until == UntilRelease && f&faulty == 0 {
-			e.end(now, u.key(), gateway.AlarmCleared, u.sensor+" back to idle")
+			e.end(now, u.key(), event.AlarmCleared, u.sensor+" back to idle")
 		}
 		return false
 	}
@@ -141,7 +142,7 @@ func (u *fallUnit) cancel(e *Engine, now time.Time, why string) bool {
 	}
 	u.until = time.Time{}
 	e.dirty = true
-	return e.end(now, u.key(), gateway.AlarmCancelled, "resolved locally: "+why)
+	return e.end(now, u.key(), event.AlarmCancelled, "resolved locally: "+why)
 }
 
 func (u *fallUnit) tick(e *Engine, now time.Time) {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -307,8 +308,8 @@ func (e *Engine) Status(now time.Time, st gateway.Status) []gateway.Action {
 		return e.flush()
 	}
 	was := s.faulty()
-	s.driverFault = st.Health == gateway.HealthFault
-	if (!was && s.faulty()) || st.Health == gateway.HealthUnknown {
+	s.driverFault = st.Health == event.HealthFault
+	if (!was && s.faulty()) || st.Health == event.HealthUnknown {
 		e.forget(s)
 	}
 	return e.flush()
@@ -343,8 +344,8 @@ func (e *Engine) tick(now time.Time) {
 			a.escalateAt = now.Add(rep)
 		}
 		e.dirty = true
-		e.event(gateway.Event{
-			Kind: gateway.AlarmEscalated, Severity: a.rule.Severity, Rule: a.key.Rule, Sensor: a.key.Sensor,
+		e.event(event.Event{
+			Kind: event.AlarmEscalated, Severity: a.rule.Severity, Rule: a.key.Rule, Sensor: a.key.Sensor,
 			Message: fmt.Sprintf("not acknowledged by the center %s after the alarm (escalation %d)", human(now.Sub(a.raised)), a.escalations),
 		})
 		if a.rule.Escalate.Siren {
@@ -375,7 +376,7 @@ func (e *Engine) Acknowledged(now time.Time, key gateway.AlarmKey) []gateway.Act
 		a.escalateAt = time.Time{}
 		e.dirty = true
 		if a.rule.Kind == Fall || (a.rule.Kind == Digital && a.rule.Until == UntilAck) {
-			e.end(now, key, gateway.AlarmCleared, "acknowledged by the center")
+			e.end(now, key, event.AlarmCleared, "acknowledged by the center")
 		}
 	}
 	return e.flush()
@@ -391,7 +392,7 @@ func (e *Engine) Reset(now time.Time) []gateway.Action {
 		if !ok || d.rule.Until != UntilReset {
 			continue
 		}
-		if e.end(now, d.key(), gateway.AlarmCleared, "reset at the box") && d.known && d.on {
+		if e.end(now, d.key(), event.AlarmCleared, "reset at the box") && d.known && d.on {
 			again = append(again, d)
 		}
 	}
@@ -416,7 +417,7 @@ func (e *Engine) alarm(key gateway.AlarmKey) *alarm {
 
 func (e *Engine) active(key gateway.AlarmKey) bool { return e.alarm(key) != nil }
 
-func (e *Engine) event(ev gateway.Event) {
+func (e *Engine) event(ev event.Event) {
 	e.out = append(e.out, gateway.Action{Event: &ev})
 }
 
@@ -442,7 +443,7 @@ func (e *Engine) raise(now time.Time, r *Rule, sensor, msg string, values map[st
 	}
 	e.alarms = append(e.alarms, a)
 	e.dirty = true
-	e.event(gateway.Event{Kind: gateway.AlarmRaised, Severity: r.Severity, Rule: r.ID, Sensor: sensor, Message: msg, Values: values})
+	e.event(event.Event{Kind: event.AlarmRaised, Severity: r.Severity, Rule: r.ID, Sensor: sensor, Message: msg, Values: values})
 	if a.siren {
 		e.siren(true)
 	}
@@ -451,7 +452,7 @@ func (e *Engine) raise(now time.Time, r *Rule, sensor, msg string, values map[st
 
 // end closes the active alarm of key with a cleared or cancelled event. It
 // reports whether one was active.
-func (e *Engine) end(now time.Time, key gateway.AlarmKey, kind gateway.Kind, msg string) bool {
+func (e *Engine) end(now time.Time, key gateway.AlarmKey, kind event.Kind, msg string) bool {
 	i := slices.IndexFunc(e.alarms, func(a *alarm) bool { return a.key == key })
 	if i < 0 {
 		return false
@@ -459,7 +460,7 @@ func (e *Engine) end(now time.Time, key gateway.AlarmKey, kind gateway.Kind, msg
 	a := e.alarms[i]
 	e.alarms = slices.Delete(e.alarms, i, i+1)
 	e.dirty = true
-	e.event(gateway.Event{Kind: kind, Severity: gateway.Info, Rule: key.Rule, Sensor: key.Sensor, Message: msg})
+	e.event(event.Event{Kind: kind, Severity: event.Info, Rule: key.Rule, Sensor: key.Sensor, Message: msg})
 	if a.siren && !slices.ContainsFunc(e.alarms, func(a *alarm) bool { return a.siren }) {
 		e.siren(false)
 	}

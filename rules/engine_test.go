@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/rules"
 )
@@ -13,11 +14,11 @@ import (
 var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func smokeRule() rules.Rule {
-	return rules.Rule{ID: "smoke", Kind: rules.Digital, Severity: gateway.Critical, Sensors: []string{"smoke-kitchen"}, Until: rules.UntilReset, Siren: true}
+	return rules.Rule{ID: "smoke", Kind: rules.Digital, Severity: event.Critical, Sensors: []string{"smoke-kitchen"}, Until: rules.UntilReset, Siren: true}
 }
 
 func gasRule() rules.Rule {
-	return rules.Rule{ID: "gas", Kind: rules.Threshold, Severity: gateway.High, Sensors: []string{"gas-kitchen"}, Quantity: gateway.QGas, RaiseAt: 2000, ClearAt: 1000, RaiseAfter: time.Minute}
+	return rules.Rule{ID: "gas", Kind: rules.Threshold, Severity: event.High, Sensors: []string{"gas-kitchen"}, Quantity: gateway.QGas, RaiseAt: 2000, ClearAt: 1000, RaiseAfter: time.Minute}
 }
 
 func newEngine(tb testing.TB, rs ...rules.Rule) *rules.Engine {
@@ -166,7 +167,7 @@ func TestNewRejects(t *testing.T) {
 		{name: "duplicate id", rs: []rules.Rule{gasRule(), gasRule()}},
 		{name: "clear level above raise level", rs: []rules.Rule{bad(func(r *rules.Rule) { r.ClearAt = 3000 })}},
 		{name: "unknown kind", rs: []rules.Rule{bad(func(r *rules.Rule) { r.Kind = "magic" })}},
-		{name: "quiet longer than window", rs: []rules.Rule{{ID: "i", Kind: rules.Inactivity, Severity: gateway.High, Sensors: []string{"m"}, Window: rules.Window{From: 60, To: 120}, Quiet: 2 * time.Hour}}},
+		{name: "quiet longer than window", rs: []rules.Rule{{ID: "i", Kind: rules.Inactivity, Severity: event.High, Sensors: []string{"m"}, Window: rules.Window{From: 60, To: 120}, Quiet: 2 * time.Hour}}},
 		{name: "sensor twice in one rule", rs: []rules.Rule{bad(func(r *rules.Rule) { r.Sensors = []string{"g", "g"} })}},
 	}
 	for _, tt := range tests {

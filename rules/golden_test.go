@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/rules"
 	"github.com/safehub-iot/safehub/rules/rulesfile"
@@ -58,8 +59,8 @@ type step struct {
 // out is one line of want.jsonl: an action the engine decided.
 type out struct {
 	At       time.Time          `json:"at"`
-	Kind     gateway.Kind       `json:"kind,omitempty"`
-	Severity gateway.Severity   `json:"severity,omitempty"`
+	Kind     event.Kind         `json:"kind,omitempty"`
+	Severity event.Severity     `json:"severity,omitempty"`
 	Rule     string             `json:"rule,omitempty"`
 	Sensor   string             `json:"sensor,omitempty"`
 	Message  string             `json:"message,omitempty"`
@@ -159,7 +160,7 @@ func runCase(tb testing.TB, dir string) []byte {
 		case s.Reading != nil:
 			h.record(s.At, h.eng.Reading(s.At, gateway.Reading{Sensor: s.Reading.Sensor, Quantity: s.Reading.Quantity, Value: s.Reading.Value, Time: s.At}))
 		case s.Status != nil:
-			h.record(s.At, h.eng.Status(s.At, gateway.Status{Sensor: s.Status.Sensor, Health: gateway.Health(s.Status.Health), Reason: s.Status.Reason, Time: s.At}))
+			h.record(s.At, h.eng.Status(s.At, gateway.Status{Sensor: s.Status.Sensor, Health: event.Health(s.Status.Health), Reason: s.Status.Reason, Time: s.At}))
 		case s.Ack != nil:
 			h.record(s.At, h.eng.Acknowledged(s.At, *s.Ack))
 		case s.Reset:
@@ -222,17 +223,17 @@ func (h *harness) record(at time.Time, acts []gateway.Action) {
 			o.Kind, o.Severity, o.Rule, o.Sensor, o.Message, o.Values = ev.Kind, ev.Severity, ev.Rule, ev.Sensor, ev.Message, ev.Values
 			key := gateway.AlarmKey{Rule: ev.Rule, Sensor: ev.Sensor}
 			switch ev.Kind {
-			case gateway.AlarmRaised:
+			case event.AlarmRaised:
 				if h.active[key] {
 					h.tb.Errorf("%v: second raise for active alarm %v", at, key)
 				}
 				h.active[key] = true
-			case gateway.AlarmCleared, gateway.AlarmCancelled:
+			case event.AlarmCleared, event.AlarmCancelled:
 				if !h.active[key] {
 					h.tb.Errorf("%v: %s for alarm %v that is not active", at, ev.Kind, key)
 				}
 				delete(h.active, key)
-			case gateway.AlarmEscalated:
+			case event.AlarmEscalated:
 				if !h.active[key] {
 					h.tb.Errorf("%v: escalation of alarm %v that is not active", at, key)
 				}

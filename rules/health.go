@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -49,7 +50,7 @@ func (u *healthUnit) reading(e *Engine, now time.Time, r *gateway.Reading) {
 		e.dirty = true
 		e.schedule(u.next()) // no stale deadline while stale; now there is one
 		if !u.chatter {
-			u.report(e, gateway.SensorRestored, "reporting again")
+			u.report(e, event.SensorRestored, "reporting again")
 		}
 	}
 	if u.changes == nil || r.Quantity != gateway.QActive {
@@ -72,7 +73,7 @@ func (u *healthUnit) reading(e *Engine, now time.Time, r *gateway.Reading) {
 	if !u.chatter {
 		u.chatter = true
 		e.dirty = true
-		u.report(e, gateway.SensorFault, fmt.Sprintf("chattering: more than %d changes within %s", u.rule.ChatterChanges, human(u.rule.ChatterPer)))
+		u.report(e, event.SensorFault, fmt.Sprintf("chattering: more than %d changes within %s", u.rule.ChatterChanges, human(u.rule.ChatterPer)))
 	}
 }
 
@@ -97,14 +98,14 @@ func (u *healthUnit) tick(e *Engine, now time.Time) {
 		u.known = false
 		e.dirty = true
 		if !u.stale {
-			u.report(e, gateway.SensorRestored, "stopped chattering")
+			u.report(e, event.SensorRestored, "stopped chattering")
 		}
 	}
 	if u.rule.StaleAfter > 0 && !u.stale && !u.lastSeen.Add(u.rule.StaleAfter).After(now) {
 		u.stale = true
 		e.dirty = true
 		if !was {
-			u.report(e, gateway.SensorFault, fmt.Sprintf("no reading or heartbeat for %s", human(u.rule.StaleAfter)))
+			u.report(e, event.SensorFault, fmt.Sprintf("no reading or heartbeat for %s", human(u.rule.StaleAfter)))
 		}
 	}
 	if !was && u.faulty() {
@@ -112,12 +113,12 @@ func (u *healthUnit) tick(e *Engine, now time.Time) {
 	}
 }
 
-func (u *healthUnit) report(e *Engine, kind gateway.Kind, msg string) {
-	sev := gateway.High
-	if kind == gateway.SensorRestored {
-		sev = gateway.Info
+func (u *healthUnit) report(e *Engine, kind event.Kind, msg string) {
+	sev := event.High
+	if kind == event.SensorRestored {
+		sev = event.Info
 	}
-	e.event(gateway.Event{Kind: kind, Severity: sev, Rule: u.rule.ID, Sensor: u.s.id, Message: msg})
+	e.event(event.Event{Kind: kind, Severity: sev, Rule: u.rule.ID, Sensor: u.s.id, Message: msg})
 }
 
 // save keeps the fault flags, so a restart does not report a fault twice.

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // Kind is what a rule watches for.
@@ -116,7 +116,7 @@ type Escalation struct {
 type Rule struct {
 	ID       string
 	Kind     Kind
-	Severity gateway.Severity
+	Severity event.Severity
 	// Message is the one line the operator reads; empty gives a default.
 	Message  string
 	Siren    bool // sound the siren while the alarm is active

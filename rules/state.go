@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -115,7 +116,7 @@ func (e *Engine) restore(now time.Time, st savedState, restart bool) {
 		key := gateway.AlarmKey{Rule: s.Rule, Sensor: s.Sensor}
 		r := rules[s.Rule]
 		if r == nil || r.Kind == Health {
-			e.event(gateway.Event{Kind: gateway.AlarmCleared, Severity: gateway.Info, Rule: s.Rule, Sensor: s.Sensor, Message: "rule no longer in the rules file"})
+			e.event(event.Event{Kind: event.AlarmCleared, Severity: event.Info, Rule: s.Rule, Sensor: s.Sensor, Message: "rule no longer in the rules file"})
 			continue
 		}
 		a := &alarm{key: key, rule: r, raised: s.Raised, acked: s.Acked, escalateAt: s.EscalateAt, escalations: s.Escalations, siren: s.Siren}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -124,7 +125,7 @@ func (u *thresholdUnit) fire(e *Engine, now time.Time) {
 		e.raise(now, u.rule, u.sensor, u.message(), map[string]float64{u.rule.Quantity: u.last})
 	case pendingClear:
 		u.set(e, idle, time.Time{})
-		e.end(now, u.key(), gateway.AlarmCleared, fmt.Sprintf("%s back to %s for %s", u.rule.Quantity, num(u.last), human(u.rule.ClearAfter)))
+		e.end(now, u.key(), event.AlarmCleared, fmt.Sprintf("%s back to %s for %s", u.rule.Quantity, num(u.last), human(u.rule.ClearAfter)))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -73,7 +74,7 @@ func (u *inactivityUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f
 	u.valid = false
 	if u.alarmed {
 		u.alarmed = false
-		e.end(now, u.key(), gateway.AlarmCleared, "activity seen on "+r.Sensor)
+		e.end(now, u.key(), event.AlarmCleared, "activity seen on "+r.Sensor)
 		e.dirty = true
 		e.schedule(u.next()) // no deadline while alarmed; now there is one
 	}
@@ -241,7 +242,7 @@ func (u *nightDoorUnit) closed(e *Engine, now time.Time) {
 
 func (u *nightDoorUnit) back(e *Engine, now time.Time, why string) {
 	if u.phase == doorAlarmed {
-		e.end(now, u.key(), gateway.AlarmCleared, "back inside: "+why)
+		e.end(now, u.key(), event.AlarmCleared, "back inside: "+why)
 	}
 	u.phase, u.due, u.closedAt = doorIdle, time.Time{}, time.Time{}
 	e.dirty = true

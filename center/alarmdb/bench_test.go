@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // BenchmarkIngest stores batches of new alarms from 100 homes; ns/op is per
@@ -21,7 +21,7 @@ func BenchmarkIngest(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				site := fmt.Sprintf("home-%03d", i%100)
 				seq[site]++
-				batch = append(batch, alarmEvent(site, seq[site], gateway.Critical))
+				batch = append(batch, alarmEvent(site, seq[site], event.Critical))
 				if len(batch) == size || i == b.N-1 {
 					if _, err := db.Ingest(ctx, batch); err != nil {
 						b.Fatal(err)
@@ -49,8 +49,8 @@ func BenchmarkStoreDistrict(b *testing.B) {
 				site := fmt.Sprintf("home-%05d", (next*7919)%homes) // every home in turn, in no order
 				next++
 				seq[site]++
-				in := alarmEvent(site, seq[site], gateway.Critical)
-				in.Event.ID = gateway.NewID()
+				in := alarmEvent(site, seq[site], event.Critical)
+				in.Event.ID = event.NewID()
 				in.Event.AlarmID = in.Event.ID
 				return Message{Event: &in, Sighting: &Sighting{Site: site, At: in.Received}}
 			}

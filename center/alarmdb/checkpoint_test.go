@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/stretchr/testify/require"
-
-	"github.com/safehub-iot/safehub/gateway"
 )
 
 // TestWriterSettings: the writer's connection has its own checkpoint
@@ -55,7 +54,7 @@ func TestBackgroundCheckpointEmptiesTheLog(t *testing.T) {
 		passes := db.ckpt.Passes()
 		for range perRound {
 			seq++
-			in := alarmEvent(fmt.Sprintf("home-%d", seq%7), seq, gateway.Critical)
+			in := alarmEvent(fmt.Sprintf("home-%d", seq%7), seq, event.Critical)
 			_, err := db.Store(ctx, []Message{{Event: &in, Sighting: &Sighting{Site: in.Site, At: t0}}})
 			require.NoError(t, err)
 			if fi, err := os.Stat(path + "-wal"); err == nil {

@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/stretchr/testify/require"
-
-	"github.com/safehub-iot/safehub/gateway"
 )
 
 var t0 = time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
@@ -25,10 +24,10 @@ func openTest(tb testing.TB) (*DB, *clockwork.FakeClock) {
 	return db, clock
 }
 
-func alarmEvent(site string, seq int64, sev gateway.Severity) Incoming {
+func alarmEvent(site string, seq int64, sev event.Severity) Incoming {
 	id := fmt.Sprintf("%s-ev-%d", site, seq)
-	return Incoming{Site: site, Received: t0, Event: gateway.Event{
-		ID: id, Seq: seq, Time: t0, Kind: gateway.AlarmRaised, Severity: sev, AlarmID: id,
+	return Incoming{Site: site, Received: t0, Event: event.Event{
+		ID: id, Seq: seq, Time: t0, Kind: event.AlarmRaised, Severity: sev, AlarmID: id,
 		Sensor: "button", SensorKind: "call_button", Message: "emergency button pressed",
 	}}
 }
@@ -36,7 +35,7 @@ func alarmEvent(site string, seq int64, sev gateway.Severity) Incoming {
 func TestIngestStoresEachEventOnce(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()
-	a := alarmEvent("home-1", 1, gateway.Critical)
+	a := alarmEvent("home-1", 1, event.Critical)
 	res, err := db.Ingest(ctx, []Incoming{a, a})
 	require.NoError(t, err)
 	if res.Stored != 1 || res.Duplicates != 1 || len(res.NewAlarms) != 1 {
@@ -73,8 +72,8 @@ func TestIngestGaps(t *testing.T) {
 			db, _ := openTest(t)
 			ctx := context.Background()
 			for _, s := range tt.seqs {
-				in := alarmEvent("h", s, gateway.High)
-				in.Event.Kind = gateway.StateChange
+				in := alarmEvent("h", s, event.High)
+				in.Event.Kind = event.StateChange
 				_, err := db.Ingest(ctx, []Incoming{in})
 				require.NoError(t, err)
 			}
@@ -92,7 +91,7 @@ func TestIngestGaps(t *testing.T) {
 func TestGapRequestedOnceUntilRetry(t *testing.T) {
 	db, clock := openTest(t)
 	ctx := context.Background()
-	res, err := db.Ingest(ctx, []Incoming{alarmEvent("h", 5, gateway.High)})
+	res, err := db.Ingest(ctx, []Incoming{alarmEvent("h", 5, event.High)})
 	require.NoError(t, err)
 	require.Len(t, res.Gaps, 1, "gap 1..4 to request")
 	require.NoError(t, db.MarkRequested(ctx, res.Gaps[0], clock.Now()))
@@ -108,7 +107,7 @@ func TestGapRequestedOnceUntilRetry(t *testing.T) {
 func TestAlarmLifecycle(t *testing.T) {
 	db, clock := openTest(t)
 	ctx := context.Background()
-	in := alarmEvent("h", 1, gateway.Critical)
+	in := alarmEvent("h", 1, event.Critical)
 	_, err := db.Ingest(ctx, []Incoming{in})
 	require.NoError(t, err)
 	id := in.Event.ID
@@ -154,14 +153,14 @@ func TestAlarmLifecycle(t *testing.T) {
 func TestAlarmOrderAndBoxState(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()
-	low := alarmEvent("h", 1, gateway.Medium)
-	crit := alarmEvent("h", 2, gateway.Critical)
+	low := alarmEvent("h", 1, event.Medium)
+	crit := alarmEvent("h", 2, event.Critical)
 	crit.Event.Time = t0.Add(time.Minute)
-	test := alarmEvent("h", 3, gateway.Critical)
+	test := alarmEvent("h", 3, event.Critical)
 	test.Event.Test = true
 	// The clear overtakes its raise (a replayed gap).
-	clear := Incoming{Site: "h", Received: t0, Event: gateway.Event{ID: "clr", Seq: 5, Time: t0.Add(2 * time.Minute), Kind: gateway.AlarmCleared, AlarmID: "h-ev-4", Severity: gateway.Info}}
-	late := alarmEvent("h", 4, gateway.High)
+	clear := Incoming{Site: "h", Received: t0, Event: event.Event{ID: "clr", Seq: 5, Time: t0.Add(2 * time.Minute), Kind: event.AlarmCleared, AlarmID: "h-ev-4", Severity: event.Info}}
+	late := alarmEvent("h", 4, event.High)
 	_, err := db.Ingest(ctx, []Incoming{low, crit, test, clear, late})
 	require.NoError(t, err)
 
@@ -186,15 +185,15 @@ func TestAlarmOrderAndBoxState(t *testing.T) {
 func TestMaintenanceApartFromAlarms(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()
-	ev := func(seq int64, kind gateway.Kind, sensor string) Incoming {
-		return Incoming{Site: "h", Received: t0, Event: gateway.Event{ID: fmt.Sprint("m", seq), Seq: seq, Time: t0.Add(time.Duration(seq) * time.Second), Kind: kind, Severity: gateway.Low, Sensor: sensor}}
+	ev := func(seq int64, kind event.Kind, sensor string) Incoming {
+		return Incoming{Site: "h", Received: t0, Event: event.Event{ID: fmt.Sprint("m", seq), Seq: seq, Time: t0.Add(time.Duration(seq) * time.Second), Kind: kind, Severity: event.Low, Sensor: sensor}}
 	}
-	_, err := db.Ingest(ctx, []Incoming{ev(1, gateway.SensorFault, "smoke"), ev(2, gateway.LowBattery, "pendant"), ev(3, gateway.SensorRestored, "smoke")})
+	_, err := db.Ingest(ctx, []Incoming{ev(1, event.SensorFault, "smoke"), ev(2, event.LowBattery, "pendant"), ev(3, event.SensorRestored, "smoke")})
 	require.NoError(t, err)
 	open, err := db.Maintenance(ctx, false)
 	require.NoError(t, err)
 	require.Len(t, open, 1)
-	if open[0].Kind != string(gateway.LowBattery) || open[0].Sensor != "pendant" {
+	if open[0].Kind != string(event.LowBattery) || open[0].Sensor != "pendant" {
 		t.Fatalf("open maintenance: got %+v, want pendant low battery", open[0])
 	}
 	all, err := db.Maintenance(ctx, true)
@@ -293,9 +292,9 @@ func TestOperators(t *testing.T) {
 func TestUnsureBoxClockNotUsedForOrder(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()
-	early := alarmEvent("a", 1, gateway.Critical) // received first, clock fine
+	early := alarmEvent("a", 1, event.Critical) // received first, clock fine
 	early.Received = t0
-	skewed := alarmEvent("b", 1, gateway.Critical) // received later, clock says 1970
+	skewed := alarmEvent("b", 1, event.Critical) // received later, clock says 1970
 	skewed.Received = t0.Add(time.Minute)
 	skewed.Event.Time = time.Date(1970, 1, 1, 0, 0, 12, 0, time.UTC)
 	skewed.Event.ClockUnsure = true
@@ -309,7 +308,7 @@ func TestUnsureBoxClockNotUsedForOrder(t *testing.T) {
 
 	// Within one home, history follows the sequence number, whatever the
 	// box clock said.
-	next := alarmEvent("b", 2, gateway.High)
+	next := alarmEvent("b", 2, event.High)
 	next.Event.Time = time.Date(1970, 1, 1, 0, 0, 5, 0, time.UTC) // earlier than seq 1's
 	next.Event.ClockUnsure = true
 	next.Received = t0.Add(2 * time.Minute)

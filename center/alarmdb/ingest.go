@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // Incoming is one event as received from a home.
 type Incoming struct {
 	Site  string
-	Event gateway.Event
+	Event event.Event
 	// Received is when the center's MQTT client got it (center clock).
 	Received time.Time
 }
@@ -49,11 +49,11 @@ type Gap struct {
 }
 
 // maintenanceKinds are listed for the technicians, apart from emergencies.
-var maintenanceKinds = map[gateway.Kind]bool{
-	gateway.SensorFault: true,
-	gateway.LowBattery:  true,
-	gateway.Tamper:      true,
-	gateway.MainsLost:   true,
+var maintenanceKinds = map[event.Kind]bool{
+	event.SensorFault: true,
+	event.LowBattery:  true,
+	event.Tamper:      true,
+	event.MainsLost:   true,
 }
 
 // Ingest stores a batch of received events in one transaction. Events whose
@@ -87,7 +87,7 @@ func (b *batch) event(in *Incoming) error {
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		b.res.Duplicates++
-		if ev.Kind == gateway.AlarmRaised {
+		if ev.Kind == event.AlarmRaised {
 			// The box sends an alarm again while it has not heard the
 			// acknowledgement: send that again too.
 			r, err := b.stmt(b.d.st.rearmAck).ExecContext(b.ctx, ev.ID)
@@ -188,13 +188,13 @@ func (b *batch) applyEvent(in *Incoming, late bool) (*Alarm, error) {
 		alarmID = ev.ID
 	}
 	switch {
-	case ev.Kind == gateway.AlarmRaised:
+	case ev.Kind == event.AlarmRaised:
 		a := Alarm{
 			ID: alarmID, Site: in.Site, Severity: string(ev.Severity), Sensor: ev.Sensor,
 			SensorKind: ev.SensorKind, Room: ev.Room, Rule: ev.Rule, Message: ev.Message, Test: ev.Test,
 			Raised: orderTime(in).UTC(), Received: in.Received.UTC(), State: StateNew, BoxState: "active",
 		}
-		r, err := b.stmt(b.d.st.insAlarm).ExecContext(b.ctx, a.ID, a.Site, a.Severity, gateway.Severity(a.Severity).Rank(),
+		r, err := b.stmt(b.d.st.insAlarm).ExecContext(b.ctx, a.ID, a.Site, a.Severity, event.Severity(a.Severity).Rank(),
 			a.Sensor, a.SensorKind, a.Room, a.Rule, a.Message, a.Test, ms(a.Raised), ms(a.Received))
 		if err != nil {
 			return nil, fmt.Errorf("alarmdb: add alarm %s: %w", a.ID, err)
@@ -208,15 +208,15 @@ func (b *batch) applyEvent(in *Incoming, late bool) (*Alarm, error) {
 			}
 		}
 		return &a, nil
-	case ev.Kind == gateway.AlarmCleared || ev.Kind == gateway.AlarmCancelled:
+	case ev.Kind == event.AlarmCleared || ev.Kind == event.AlarmCancelled:
 		state := "cleared"
-		if ev.Kind == gateway.AlarmCancelled {
+		if ev.Kind == event.AlarmCancelled {
 			state = "cancelled"
 		}
 		if _, err := b.stmt(b.d.st.boxState).ExecContext(b.ctx, state, ms(ev.Time), alarmID); err != nil {
 			return nil, fmt.Errorf("alarmdb: clear alarm %s: %w", alarmID, err)
 		}
-	case ev.Kind == gateway.AlarmEscalated:
+	case ev.Kind == event.AlarmEscalated:
 		if _, err := b.stmt(b.d.st.escalate).ExecContext(b.ctx, alarmID); err != nil {
 			return nil, fmt.Errorf("alarmdb: escalate alarm %s: %w", alarmID, err)
 		}
@@ -225,10 +225,10 @@ func (b *batch) applyEvent(in *Incoming, late bool) (*Alarm, error) {
 			in.Site, ev.Sensor, string(ev.Kind), ev.Message, ms(ev.Time), ev.ID); err != nil {
 			return nil, fmt.Errorf("alarmdb: add maintenance item: %w", err)
 		}
-	case ev.Kind == gateway.SensorRestored || ev.Kind == gateway.MainsRestored:
-		kind := gateway.SensorFault
-		if ev.Kind == gateway.MainsRestored {
-			kind = gateway.MainsLost
+	case ev.Kind == event.SensorRestored || ev.Kind == event.MainsRestored:
+		kind := event.SensorFault
+		if ev.Kind == event.MainsRestored {
+			kind = event.MainsLost
 		}
 		if _, err := b.tx.ExecContext(b.ctx, `UPDATE maintenance SET cleared_ms = ? WHERE site = ? AND sensor = ? AND kind = ? AND cleared_ms = 0 AND since_ms <= ?`,
 			ms(ev.Time), in.Site, ev.Sensor, string(kind), ms(ev.Time)); err != nil {
@@ -256,14 +256,14 @@ func (b *batch) catchUp(a *Alarm) error {
 			return fmt.Errorf("alarmdb: catch up alarm %s: %w", a.ID, err)
 		}
 		found = true
-		switch k := gateway.Kind(kind); k {
-		case gateway.AlarmEscalated:
+		switch k := event.Kind(kind); k {
+		case event.AlarmEscalated:
 			a.Escalated = true
-		case gateway.AlarmCleared, gateway.AlarmCancelled:
+		case event.AlarmCleared, event.AlarmCancelled:
 			if t >= at {
 				at = t
 				a.BoxState, a.BoxStateAt = "cleared", fromMS(t)
-				if k == gateway.AlarmCancelled {
+				if k == event.AlarmCancelled {
 					a.BoxState = "cancelled"
 				}
 			}

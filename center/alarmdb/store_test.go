@@ -7,9 +7,8 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/stretchr/testify/require"
-
-	"github.com/safehub-iot/safehub/gateway"
 )
 
 // TestStoreMessagesInOrder: statuses, sightings and events of one batch
@@ -21,7 +20,7 @@ func TestStoreMessagesInOrder(t *testing.T) {
 		return Message{Status: &Status{Site: site, State: state, At: at(s)}}
 	}
 	event := func(site string, seq int64, s int) Message {
-		in := alarmEvent(site, seq, gateway.Critical)
+		in := alarmEvent(site, seq, event.Critical)
 		in.Received = at(s)
 		return Message{Event: &in, Sighting: &Sighting{Site: site, At: at(s)}}
 	}
@@ -106,8 +105,8 @@ func TestStoreLastSeenAndHeartbeat(t *testing.T) {
 func TestStoreAllOrNothing(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()
-	good := alarmEvent("h", 1, gateway.Critical)
-	bad := alarmEvent("h", 2, gateway.Critical)
+	good := alarmEvent("h", 1, event.Critical)
+	bad := alarmEvent("h", 2, event.Critical)
 	bad.Event.ID = ""
 	_, err := db.Store(ctx, []Message{
 		{Event: &good, Sighting: &Sighting{Site: "h", At: t0}},
@@ -134,7 +133,7 @@ func TestStoreAllOrNothing(t *testing.T) {
 func TestResentAlarmRearmsAck(t *testing.T) {
 	db, clock := openTest(t)
 	ctx := context.Background()
-	in := alarmEvent("h", 1, gateway.Critical)
+	in := alarmEvent("h", 1, event.Critical)
 	_, err := db.Ingest(ctx, []Incoming{in})
 	require.NoError(t, err)
 
@@ -165,25 +164,25 @@ func TestResentAlarmRearmsAck(t *testing.T) {
 func TestLateRaiseCatchesUp(t *testing.T) {
 	tests := []struct {
 		name          string
-		kinds         []gateway.Kind // events 2.. of the alarm raised by event 1
+		kinds         []event.Kind // events 2.. of the alarm raised by event 1
 		wantBoxState  string
 		wantEscalated bool
 	}{
 		{name: "in order", kinds: nil, wantBoxState: "active"},
-		{name: "cleared first", kinds: []gateway.Kind{gateway.AlarmCleared}, wantBoxState: "cleared"},
-		{name: "escalated then cancelled", kinds: []gateway.Kind{gateway.AlarmEscalated, gateway.AlarmCancelled}, wantBoxState: "cancelled", wantEscalated: true},
+		{name: "cleared first", kinds: []event.Kind{event.AlarmCleared}, wantBoxState: "cleared"},
+		{name: "escalated then cancelled", kinds: []event.Kind{event.AlarmEscalated, event.AlarmCancelled}, wantBoxState: "cancelled", wantEscalated: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			db, _ := openTest(t)
 			ctx := context.Background()
-			raise := alarmEvent("h", 1, gateway.Critical)
+			raise := alarmEvent("h", 1, event.Critical)
 			var before []Incoming
 			for i, k := range tt.kinds {
 				seq := int64(i + 2)
-				before = append(before, Incoming{Site: "h", Received: t0, Event: gateway.Event{
+				before = append(before, Incoming{Site: "h", Received: t0, Event: event.Event{
 					ID: raise.Event.ID + "-" + string(k), Seq: seq, Time: t0.Add(time.Duration(seq) * time.Second),
-					Kind: k, Severity: gateway.Info, AlarmID: raise.Event.ID,
+					Kind: k, Severity: event.Info, AlarmID: raise.Event.ID,
 				}})
 			}
 			if len(before) > 0 {
@@ -213,13 +212,13 @@ func TestLateRaiseCatchesUp(t *testing.T) {
 func TestIngestGapsOfChangedHomesOnly(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()
-	res, err := db.Ingest(ctx, []Incoming{alarmEvent("a", 3, gateway.High)})
+	res, err := db.Ingest(ctx, []Incoming{alarmEvent("a", 3, event.High)})
 	require.NoError(t, err)
 	require.Len(t, res.Gaps, 1)
-	res, err = db.Ingest(ctx, []Incoming{alarmEvent("b", 1, gateway.High)})
+	res, err = db.Ingest(ctx, []Incoming{alarmEvent("b", 1, event.High)})
 	require.NoError(t, err)
 	require.Empty(t, res.Gaps, "home b has no gap; home a's is not news")
-	res, err = db.Ingest(ctx, []Incoming{alarmEvent("a", 1, gateway.High)})
+	res, err = db.Ingest(ctx, []Incoming{alarmEvent("a", 1, event.High)})
 	require.NoError(t, err)
 	require.Equal(t, []Gap{{Site: "a", From: 2, To: 2, Found: t0}}, res.Gaps, "narrowed")
 }
@@ -237,7 +236,7 @@ func TestStoreUnsyncedThenSync(t *testing.T) {
 		return n
 	}
 
-	in := alarmEvent("h", 1, gateway.Critical)
+	in := alarmEvent("h", 1, event.Critical)
 	res, err := db.StoreUnsynced(ctx, []Message{{Event: &in}})
 	require.NoError(t, err)
 	require.Len(t, res.NewAlarms, 1)

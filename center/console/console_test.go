@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/center/alarmdb"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // dbActions performs the actions on the database alone (the center also
@@ -37,8 +37,8 @@ func newServer(tb testing.TB) (*httptest.Server, *alarmdb.DB) {
 	require.NoError(tb, err)
 	tb.Cleanup(func() { db.Close() })
 	require.NoError(tb, db.SetOperator(context.Background(), "anna", "correct-horse"))
-	_, err = db.Ingest(context.Background(), []alarmdb.Incoming{{Site: "rose-12", Received: time.Now(), Event: gateway.Event{
-		ID: "a1", AlarmID: "a1", Seq: 1, Time: time.Now(), Kind: gateway.AlarmRaised, Severity: gateway.Critical, Message: "button"}}})
+	_, err = db.Ingest(context.Background(), []alarmdb.Incoming{{Site: "rose-12", Received: time.Now(), Event: event.Event{
+		ID: "a1", AlarmID: "a1", Seq: 1, Time: time.Now(), Kind: event.AlarmRaised, Severity: event.Critical, Message: "button"}}})
 	require.NoError(tb, err)
 	changes := func() (<-chan struct{}, func()) { ch := make(chan struct{}); return ch, func() {} }
 	srv := httptest.NewServer(New(Config{DB: db, Actions: dbActions{db}, Changes: changes, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))

@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // ErrInvalid is wrapped by every decoding error.
@@ -98,7 +98,7 @@ func DecodeEvent(data []byte) (EventMsg, error) {
 	if !kindRE.MatchString(string(m.Kind)) {
 		return m, fieldErr("kind", "%q is not an event kind (want lowercase letters, digits and '_')", m.Kind)
 	}
-	if _, err := gateway.ParseSeverity(string(m.Severity)); err != nil {
+	if _, err := event.ParseSeverity(string(m.Severity)); err != nil {
 		return m, fieldErr("severity", "%v", err)
 	}
 	if m.Time.IsZero() {

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // EventMsg is an event as it travels on the alarm and event channels: the
-// box's committed gateway.Event plus the site, the schema version and the
+// box's committed event.Event plus the site, the schema version and the
 // send time. The center identifies it by ID (shows it once however often it
 // arrives) and finds gaps by Seq.
 type EventMsg struct {
@@ -16,8 +16,8 @@ type EventMsg struct {
 	Site        string             `json:"site"`
 	ID          string             `json:"id"`
 	Seq         int64              `json:"seq"`
-	Kind        gateway.Kind       `json:"kind"`
-	Severity    gateway.Severity   `json:"severity"`
+	Kind        event.Kind         `json:"kind"`
+	Severity    event.Severity     `json:"severity"`
 	Sensor      string             `json:"sensor,omitempty"`
 	SensorKind  string             `json:"sensor_kind,omitempty"`
 	Room        string             `json:"room,omitempty"`
@@ -35,7 +35,7 @@ type EventMsg struct {
 }
 
 // NewEventMsg wraps a committed event for sending at time sent.
-func NewEventMsg(site string, ev gateway.Event, sent time.Time) EventMsg {
+func NewEventMsg(site string, ev event.Event, sent time.Time) EventMsg {
 	return EventMsg{
 		V: Version, Site: site, ID: ev.ID, Seq: ev.Seq, Kind: ev.Kind, Severity: ev.Severity,
 		Sensor: ev.Sensor, SensorKind: ev.SensorKind, Room: ev.Room, Rule: ev.Rule,
@@ -45,8 +45,8 @@ func NewEventMsg(site string, ev gateway.Event, sent time.Time) EventMsg {
 }
 
 // Event returns the gateway event the message carries.
-func (m *EventMsg) Event() gateway.Event {
-	return gateway.Event{
+func (m *EventMsg) Event() event.Event {
+	return event.Event{
 		ID: m.ID, Seq: m.Seq, Time: m.Time, Kind: m.Kind, Severity: m.Severity,
 		Sensor: m.Sensor, SensorKind: m.SensorKind, Room: m.Room, Rule: m.Rule,
 		AlarmID: m.AlarmID, Message: m.Message, Values: m.Values,
@@ -56,7 +56,7 @@ func (m *EventMsg) Event() gateway.Event {
 
 // ChannelOf is the channel an event goes out on: Alarm for the alarm
 // lifecycle kinds, Event for the rest.
-func ChannelOf(k gateway.Kind) Channel {
+func ChannelOf(k event.Kind) Channel {
 	if k.IsAlarm() {
 		return Alarm
 	}
@@ -65,12 +65,12 @@ func ChannelOf(k gateway.Kind) Channel {
 
 // SensorHealth is one sensor's condition in a heartbeat or status reply.
 type SensorHealth struct {
-	ID       string         `json:"id"`
-	Kind     string         `json:"kind"`
-	Room     string         `json:"room,omitempty"`
-	Health   gateway.Health `json:"health"`
-	Reason   string         `json:"reason,omitempty"`
-	LastSeen time.Time      `json:"last_seen,omitzero"`
+	ID       string       `json:"id"`
+	Kind     string       `json:"kind"`
+	Room     string       `json:"room,omitempty"`
+	Health   event.Health `json:"health"`
+	Reason   string       `json:"reason,omitempty"`
+	LastSeen time.Time    `json:"last_seen,omitzero"`
 }
 
 // HeartbeatMsg is the box's periodic report of its own health.

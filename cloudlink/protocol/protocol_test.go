@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 func readFixture(tb testing.TB, name string) []byte {
@@ -129,8 +129,8 @@ func TestFixturesRoundTrip(t *testing.T) {
 
 func TestEventMsgCarriesEvent(t *testing.T) {
 	at := time.Date(2026, 11, 23, 10, 15, 2, 120e6, time.UTC)
-	ev := gateway.Event{
-		ID: "e1", Seq: 7, Time: at, Kind: gateway.AlarmRaised, Severity: gateway.Critical,
+	ev := event.Event{
+		ID: "e1", Seq: 7, Time: at, Kind: event.AlarmRaised, Severity: event.Critical,
 		Sensor: "button-bed", SensorKind: "call_button", Room: "bedroom", Rule: "call", AlarmID: "e1",
 		Message: "pressed", Values: map[string]float64{"active": 1}, Test: true, ClockUnsure: true,
 	}
@@ -151,8 +151,8 @@ func TestEventMsgCarriesEvent(t *testing.T) {
 	if got.V != Version || got.Site != "rose-12" || !got.Sent.Equal(at.Add(time.Millisecond)) {
 		t.Fatalf("envelope = v %d site %q sent %v", got.V, got.Site, got.Sent)
 	}
-	if ChannelOf(ev.Kind) != Alarm || ChannelOf(gateway.StateChange) != Event {
-		t.Fatalf("ChannelOf: alarm_raised -> %q, state_change -> %q", ChannelOf(ev.Kind), ChannelOf(gateway.StateChange))
+	if ChannelOf(ev.Kind) != Alarm || ChannelOf(event.StateChange) != Event {
+		t.Fatalf("ChannelOf: alarm_raised -> %q, state_change -> %q", ChannelOf(ev.Kind), ChannelOf(event.StateChange))
 	}
 }
 

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/safehub-iot/safehub/center/alarmdb"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/district"
-	"github.com/safehub-iot/safehub/gateway"
 )
 
 // missing sorts the presses whose alarm is not in the console by where
@@ -67,9 +67,9 @@ func diagnoseMissing(ctx context.Context, d *district.District, tr *tracker, db 
 		if err != nil {
 			return m, fmt.Errorf("diagnose %s: %w", site, err)
 		}
-		var raised []gateway.Event
+		var raised []event.Event
 		for _, ev := range evs {
-			if ev.Kind == gateway.AlarmRaised {
+			if ev.Kind == event.AlarmRaised {
 				raised = append(raised, ev)
 			}
 		}
@@ -115,7 +115,7 @@ func diagnoseMissing(ctx context.Context, d *district.District, tr *tracker, db 
 // centerKnows says what the center holds of a home around an alarm it
 // lacks: the alarm's other events, the home's highest sequence number, and
 // its open gaps.
-func centerKnows(ctx context.Context, db *alarmdb.DB, site string, ev gateway.Event) (string, error) {
+func centerKnows(ctx context.Context, db *alarmdb.DB, site string, ev event.Event) (string, error) {
 	hist, err := db.History(ctx, site, 0)
 	if err != nil {
 		return "", fmt.Errorf("diagnose %s: %w", site, err)

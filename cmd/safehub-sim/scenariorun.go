@@ -16,6 +16,7 @@ import (
 
 	"github.com/safehub-iot/safehub/center"
 	"github.com/safehub-iot/safehub/center/alarmdb"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/scenario"
 	"github.com/safehub-iot/safehub/firmware-sim/simhome"
 	"github.com/safehub-iot/safehub/gateway"
@@ -179,7 +180,7 @@ func runScenario(ctx context.Context, cfgPath string, sc *scenario.Scenario, out
 		return outcome{}, err
 	}
 	for _, h := range s.home.Daemon.Pipeline().Health() {
-		if h.Health == gateway.HealthFault {
+		if h.Health == event.HealthFault {
 			return outcome{}, fmt.Errorf("sensor %s is faulty before the scenario starts: %s", h.ID, h.Reason)
 		}
 	}
@@ -271,9 +272,9 @@ func collect(ctx context.Context, s *stack, want scenario.Expect) (outcome, erro
 
 // printEvents prints the home's committed events (not the routine ones) as
 // offsets from the scenario's start, until evs is closed.
-func printEvents(out io.Writer, evs <-chan gateway.Event, start time.Time) {
+func printEvents(out io.Writer, evs <-chan event.Event, start time.Time) {
 	for ev := range evs {
-		if ev.Kind == gateway.InfoEvent {
+		if ev.Kind == event.InfoEvent {
 			continue
 		}
 		fmt.Fprintf(out, "  %8v  home: %s %s %s: %s\n", ev.Time.Sub(start).Round(time.Millisecond), ev.Severity, ev.Kind, ev.Sensor, ev.Message)

@@ -6,9 +6,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/spf13/cobra"
-
-	"github.com/safehub-iot/safehub/gateway"
 )
 
 func (a *app) eventsCommand() *cobra.Command {
@@ -62,7 +61,7 @@ back from now (30m, 2h, 24h) or a time (2026-11-23T08:00:00+01:00).`,
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			enc := json.NewEncoder(a.stdout)
-			err := a.client().Tail(cmd.Context(), func(ev gateway.Event) bool {
+			err := a.client().Tail(cmd.Context(), func(ev event.Event) bool {
 				if tailJSON {
 					enc.Encode(ev)
 				} else {
@@ -91,7 +90,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, usageError("--since %q: expected a duration such as 30m or 24h, or a time such as 2026-11-23T08:00:00+01:00", s)
 }
 
-func printEvent(w io.Writer, ev gateway.Event) {
+func printEvent(w io.Writer, ev event.Event) {
 	test := ""
 	if ev.Test {
 		test = " [TEST]"

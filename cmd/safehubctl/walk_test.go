@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway/api"
 )
 
@@ -77,7 +77,7 @@ func TestWalkTestCompletesAndWritesReport(t *testing.T) {
 	require.False(t, testMode(t, b))
 	code, evOut, _ := runCLI(t, "--socket", b.socket, "events", "list", "--json")
 	require.Equal(t, exitOK, code)
-	var evs []gateway.Event
+	var evs []event.Event
 	require.NoError(t, json.Unmarshal([]byte(evOut), &evs))
 	sensors := map[string]bool{}
 	for _, ev := range evs {

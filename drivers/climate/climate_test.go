@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/i2csim"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/stretchr/testify/require"
@@ -126,10 +127,10 @@ func TestPulledWireOnSimulatedChip(t *testing.T) {
 
 	readings, statuses := rec.Snapshot()
 	require.Len(t, statuses, 2, "want one fault and one recovery")
-	if statuses[0].Health != gateway.HealthFault || !strings.Contains(statuses[0].Reason, "no acknowledge") {
+	if statuses[0].Health != event.HealthFault || !strings.Contains(statuses[0].Reason, "no acknowledge") {
 		t.Errorf("got %s %q, want a fault naming the NACK", statuses[0].Health, statuses[0].Reason)
 	}
-	if statuses[1].Health != gateway.HealthOK {
+	if statuses[1].Health != event.HealthOK {
 		t.Errorf("got %s, want ok", statuses[1].Health)
 	}
 	if last := readings[len(readings)-3]; last.Quantity != gateway.QTemperature || math.Abs(last.Value-30) > 0.01 {

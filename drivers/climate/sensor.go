@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/safehub-iot/safehub/drivers/internal/health"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/physic"
@@ -55,12 +56,12 @@ func (s *Sensor) sample(out gateway.Emitter) {
 			return
 		}
 		s.log.Warn("climate sensor fault", "err", err)
-		out.Status(gateway.Status{Health: gateway.HealthFault, Reason: err.Error(), Time: now})
+		out.Status(gateway.Status{Health: event.HealthFault, Reason: err.Error(), Time: now})
 		return
 	}
 	if s.health.OK() {
 		s.log.Info("climate sensor working again")
-		out.Status(gateway.Status{Health: gateway.HealthOK, Reason: "chip answers again", Time: now})
+		out.Status(gateway.Status{Health: event.HealthOK, Reason: "chip answers again", Time: now})
 	}
 	out.Reading(gateway.Reading{Quantity: gateway.QTemperature, Value: float64(e.Temperature-physic.ZeroCelsius) / float64(physic.Celsius), Unit: "°C", Time: now})
 	out.Reading(gateway.Reading{Quantity: gateway.QHumidity, Value: float64(e.Humidity) / float64(physic.PercentRH), Unit: "%RH", Time: now})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	_ "github.com/safehub-iot/safehub/drivers/mqgas" // registers ads1115-mq
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/i2csim"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/stretchr/testify/require"
@@ -43,7 +44,7 @@ func TestNACKStormOnGasChipSparesClimate(t *testing.T) {
 		t.Fatal("the storm never hit the gas chip")
 	}
 	_, gasStatuses := gas.Snapshot()
-	if len(gasStatuses) != 1 || gasStatuses[0].Health != gateway.HealthFault {
+	if len(gasStatuses) != 1 || gasStatuses[0].Health != event.HealthFault {
 		t.Errorf("gas sensor: got %+v, want exactly one fault during one storm", gasStatuses)
 	}
 }

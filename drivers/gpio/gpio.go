@@ -18,6 +18,7 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -182,14 +183,14 @@ func (s *inputSensor) Run(ctx context.Context, out gateway.Emitter) error {
 			pin = p
 			break
 		}
-		out.Status(gateway.Status{Health: gateway.HealthFault, Reason: err.Error(), Time: clock.Now()})
+		out.Status(gateway.Status{Health: event.HealthFault, Reason: err.Error(), Time: clock.Now()})
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-clock.After(c.retry):
 		}
 	}
-	out.Status(gateway.Status{Health: gateway.HealthOK, Time: clock.Now()})
+	out.Status(gateway.Status{Health: event.HealthOK, Time: clock.Now()})
 	deb := debouncer{hold: c.debounce}
 	for ctx.Err() == nil {
 		now := clock.Now()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -21,7 +22,7 @@ type Link interface {
 // Alarms lists raised alarms the center has not acknowledged, oldest first
 // (gateway/store.Store has this method).
 type Alarms interface {
-	Unacked(ctx context.Context) ([]gateway.Event, error)
+	Unacked(ctx context.Context) ([]event.Event, error)
 }
 
 // SentLog keeps, across restarts, which alarms were texted to which
@@ -70,7 +71,7 @@ type Fallback struct {
 
 	sent   map[string]map[string]bool // alarm ID -> numbers texted
 	inited bool
-	health gateway.Health
+	health event.Health
 	reason string
 }
 
@@ -126,7 +127,7 @@ func (f *Fallback) check(ctx context.Context) {
 		}
 	}()
 	for _, ev := range alarms {
-		if ev.Kind != gateway.AlarmRaised {
+		if ev.Kind != event.AlarmRaised {
 			continue
 		}
 		live[ev.ID] = true
@@ -208,7 +209,7 @@ func (f *Fallback) saveSent(ctx context.Context) {
 // Text is the SMS for an alarm: site, what, where, when and sequence
 // number, e.g. "SafeHub ALARM Rosenweg 5: fall - radar1, bedroom -
 // 2026-11-23 10:35:12 CET - seq 42. Fall detected".
-func Text(site string, ev gateway.Event, loc *time.Location) string {
+func Text(site string, ev event.Event, loc *time.Location) string {
 	if loc == nil {
 		loc = time.Local
 	}
@@ -248,26 +249,26 @@ func (f *Fallback) checkHealth(ctx context.Context) {
 	if err == nil {
 		h, err = f.Modem.Check(ctx)
 	}
-	health, reason := gateway.HealthOK, ""
+	health, reason := event.HealthOK, ""
 	switch {
 	case errors.Is(err, ErrNoSIM):
-		health, reason = gateway.HealthFault, "gsm: no SIM card"
+		health, reason = event.HealthFault, "gsm: no SIM card"
 	case errors.Is(err, ErrTimeout):
-		health, reason = gateway.HealthFault, "gsm: modem not answering"
+		health, reason = event.HealthFault, "gsm: modem not answering"
 	case err != nil:
-		health, reason = gateway.HealthFault, "gsm: "+err.Error()
+		health, reason = event.HealthFault, "gsm: "+err.Error()
 	case h.SIM != "READY":
-		health, reason = gateway.HealthFault, "gsm: SIM not ready: "+h.SIM
+		health, reason = event.HealthFault, "gsm: SIM not ready: "+h.SIM
 	case !h.Registered:
-		health, reason = gateway.HealthFault, fmt.Sprintf("gsm: not registered on a network (+CREG stat %d)", h.Stat)
+		health, reason = event.HealthFault, fmt.Sprintf("gsm: not registered on a network (+CREG stat %d)", h.Stat)
 	case h.RSSI == 99 || h.RSSI < f.Config.MinSignal:
-		health, reason = gateway.HealthFault, fmt.Sprintf("gsm: weak signal (rssi %d, want at least %d)", h.RSSI, f.Config.MinSignal)
+		health, reason = event.HealthFault, fmt.Sprintf("gsm: weak signal (rssi %d, want at least %d)", h.RSSI, f.Config.MinSignal)
 	}
 	if health == f.health && reason == f.reason {
 		return
 	}
 	f.health, f.reason = health, reason
-	if health == gateway.HealthFault {
+	if health == event.HealthFault {
 		f.Log.Warn("gsm modem fault", "reason", reason)
 	}
 	if f.Status != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/drivers/gsm"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/store"
@@ -24,7 +25,7 @@ type world struct {
 	mu     sync.Mutex
 	down   time.Time
 	isDown bool
-	alarms []gateway.Event
+	alarms []event.Event
 	calls  int
 }
 
@@ -35,7 +36,7 @@ func (w *world) DownSince() (time.Time, bool) {
 	return w.down, w.isDown
 }
 
-func (w *world) Unacked(context.Context) ([]gateway.Event, error) {
+func (w *world) Unacked(context.Context) ([]event.Event, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return slices.Clone(w.alarms), nil
@@ -108,11 +109,11 @@ func (r *fallbackRig) health() []gateway.Status {
 
 func TestLinkDownAlarmUnackedSendsOneSMS(t *testing.T) {
 	r := startFallback(t, func(*serialsim.Modem) {})
-	alarm := gateway.Event{ID: "019a-fall", Seq: 42, Kind: gateway.AlarmRaised, Severity: gateway.Critical,
+	alarm := event.Event{ID: "019a-fall", Seq: 42, Kind: event.AlarmRaised, Severity: event.Critical,
 		Time: r.clock.Now(), Sensor: "radar1", SensorKind: "fall", Room: "bedroom", Message: "fall detected"}
 	r.w.mu.Lock()
 	r.w.isDown, r.w.down = true, r.clock.Now()
-	r.w.alarms = []gateway.Event{alarm}
+	r.w.alarms = []event.Event{alarm}
 	r.w.mu.Unlock()
 
 	for range 11 { // 110s < link_down_after (2m): nothing yet
@@ -129,7 +130,7 @@ func TestLinkDownAlarmUnackedSendsOneSMS(t *testing.T) {
 	if wantSMS := []serialsim.SMS{{Number: "+491701234567", Text: want}, {Number: "+8613800000000", Text: want}}; !slices.Equal(got, wantSMS) {
 		t.Errorf("SMS = %q\nwant %q", got, wantSMS)
 	}
-	if h := r.health(); len(h) != 1 || h[0].Health != gateway.HealthOK {
+	if h := r.health(); len(h) != 1 || h[0].Health != event.HealthOK {
 		t.Errorf("modem health = %+v, want one ok", h)
 	}
 }
@@ -138,7 +139,7 @@ func TestFailedSMSIsRetriedNotDuplicated(t *testing.T) {
 	r := startFallback(t, func(*serialsim.Modem) {})
 	r.w.mu.Lock()
 	r.w.isDown, r.w.down = true, r.clock.Now().Add(-time.Hour)
-	r.w.alarms = []gateway.Event{{ID: "a1", Seq: 7, Kind: gateway.AlarmRaised, Time: r.clock.Now(), Sensor: "pendant1", SensorKind: "pendant"}}
+	r.w.alarms = []event.Event{{ID: "a1", Seq: 7, Kind: event.AlarmRaised, Time: r.clock.Now(), Sensor: "pendant1", SensorKind: "pendant"}}
 	r.w.mu.Unlock()
 	r.sim.FailNextSend(330) // the first number fails once
 	r.step(t)
@@ -160,14 +161,14 @@ func TestModemWithoutSIMIsOneFault(t *testing.T) {
 		r.step(t)
 	}
 	h := r.health()
-	if len(h) != 1 || h[0].Health != gateway.HealthFault || h[0].Reason != "gsm: no SIM card" || h[0].Sensor != "gsm" {
+	if len(h) != 1 || h[0].Health != event.HealthFault || h[0].Reason != "gsm: no SIM card" || h[0].Sensor != "gsm" {
 		t.Errorf("statuses = %+v, want one fault \"gsm: no SIM card\"", h)
 	}
 	r.sim.SetSIM(true)
 	for range 30 {
 		r.step(t)
 	}
-	if h := r.health(); len(h) != 2 || h[1].Health != gateway.HealthOK {
+	if h := r.health(); len(h) != 2 || h[1].Health != event.HealthOK {
 		t.Errorf("statuses = %+v, want recovery", h)
 	}
 }
@@ -218,7 +219,7 @@ func TestRestartTextsNobodyTwice(t *testing.T) {
 	first := startFallbackWith(t, func(*serialsim.Modem) {}, st, w)
 	w.mu.Lock()
 	w.isDown, w.down = true, first.clock.Now().Add(-time.Hour)
-	w.alarms = []gateway.Event{{ID: "a1", Seq: 7, Kind: gateway.AlarmRaised, Time: first.clock.Now(), Sensor: "pendant1", SensorKind: "pendant"}}
+	w.alarms = []event.Event{{ID: "a1", Seq: 7, Kind: event.AlarmRaised, Time: first.clock.Now(), Sensor: "pendant1", SensorKind: "pendant"}}
 	w.mu.Unlock()
 	first.step(t)
 	require.Eventually(t, func() bool { return len(first.sim.Messages()) == 2 }, wait, tick, "alarm a1 not texted to both numbers")
@@ -232,7 +233,7 @@ func TestRestartTextsNobodyTwice(t *testing.T) {
 		t.Fatalf("after the restart a1 was texted again: %q", got)
 	}
 	w.mu.Lock()
-	w.alarms = append(w.alarms, gateway.Event{ID: "a2", Seq: 9, Kind: gateway.AlarmRaised, Time: second.clock.Now(), Sensor: "button", SensorKind: "call_button"})
+	w.alarms = append(w.alarms, event.Event{ID: "a2", Seq: 9, Kind: event.AlarmRaised, Time: second.clock.Now(), Sensor: "button", SensorKind: "call_button"})
 	w.mu.Unlock()
 	second.step(t)
 	require.Eventually(t, func() bool { return len(second.sim.Messages()) == 2 }, wait, tick, "alarm a2 not texted after the restart")

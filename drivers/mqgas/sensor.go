@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/safehub-iot/safehub/drivers/internal/health"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"periph.io/x/conn/v3/analog"
 	"periph.io/x/conn/v3/physic"
@@ -53,7 +54,7 @@ func (s *Sensor) sample(out gateway.Emitter) {
 	}
 	if s.health.OK() {
 		s.log.Info("gas sensor working again", "volts", volts)
-		out.Status(gateway.Status{Health: gateway.HealthOK, Reason: "readings back in range", Time: now})
+		out.Status(gateway.Status{Health: event.HealthOK, Reason: "readings back in range", Time: now})
 	}
 	if now.Before(s.warmUntil) {
 		out.Reading(gateway.Reading{Quantity: gateway.QHeartbeat, Time: now})
@@ -94,5 +95,5 @@ func (s *Sensor) failed(out gateway.Emitter, now time.Time, err error) {
 		return
 	}
 	s.log.Warn("gas sensor fault", "err", err)
-	out.Status(gateway.Status{Health: gateway.HealthFault, Reason: err.Error(), Time: now})
+	out.Status(gateway.Status{Health: event.HealthFault, Reason: err.Error(), Time: now})
 }

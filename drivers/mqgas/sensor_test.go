@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/i2csim"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/stretchr/testify/require"
@@ -132,10 +133,10 @@ func TestFaultsOnSimulatedChip(t *testing.T) {
 
 			readings, statuses := rec.Snapshot()
 			require.Len(t, statuses, 2, "want one fault and one recovery")
-			if statuses[0].Health != gateway.HealthFault || !contains(statuses[0].Reason, tt.wantReason) {
+			if statuses[0].Health != event.HealthFault || !contains(statuses[0].Reason, tt.wantReason) {
 				t.Errorf("first status: got %s %q, want fault mentioning %q", statuses[0].Health, statuses[0].Reason, tt.wantReason)
 			}
-			if statuses[1].Health != gateway.HealthOK {
+			if statuses[1].Health != event.HealthOK {
 				t.Errorf("second status: got %s, want ok", statuses[1].Health)
 			}
 			// After a stuck input the sensor warms up again: heartbeats first,
@@ -165,11 +166,11 @@ func TestLostSamplesBelowFaultAfter(t *testing.T) {
 	tests := []struct {
 		name       string
 		faultAfter int
-		want       []gateway.Health
+		want       []event.Health
 	}{
 		{name: "three isolated blips with fault_after 3", faultAfter: 3, want: nil},
-		{name: "three isolated blips with fault_after 1", faultAfter: 1, want: []gateway.Health{
-			gateway.HealthFault, gateway.HealthOK, gateway.HealthFault, gateway.HealthOK, gateway.HealthFault, gateway.HealthOK,
+		{name: "three isolated blips with fault_after 1", faultAfter: 1, want: []event.Health{
+			event.HealthFault, event.HealthOK, event.HealthFault, event.HealthOK, event.HealthFault, event.HealthOK,
 		}},
 	}
 	for _, tt := range tests {
@@ -192,7 +193,7 @@ func TestLostSamplesBelowFaultAfter(t *testing.T) {
 				}
 			}
 			_, statuses := rec.Snapshot()
-			var got []gateway.Health
+			var got []event.Health
 			for _, s := range statuses {
 				got = append(got, s.Health)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/safehub-iot/safehub/drivers/internal/serialio"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -40,7 +41,7 @@ type Radar struct {
 
 	// State, owned by Run.
 	fall, presence int8 // -1 unknown, else 0 or 1
-	health         gateway.Health
+	health         event.Health
 	out            gateway.Emitter
 }
 
@@ -61,7 +62,7 @@ func Open(env gateway.Env, id string, o Options) (*Radar, error) {
 	return &Radar{
 		id: id, opts: o, hw: env.HW, clock: env.Clock, port: port,
 		log:  log.With("sensor", id, "driver", "mr60fda1"),
-		fall: -1, presence: -1, health: gateway.HealthUnknown,
+		fall: -1, presence: -1, health: event.HealthUnknown,
 	}, nil
 }
 
@@ -93,7 +94,7 @@ func (r *Radar) Run(ctx context.Context, out gateway.Emitter) error {
 			return nil
 		}
 		r.port.Close()
-		r.setHealth(gateway.HealthFault, "radar port: "+err.Error())
+		r.setHealth(event.HealthFault, "radar port: "+err.Error())
 		if r.port = r.reopen(ctx); r.port == nil {
 			return nil
 		}
@@ -110,7 +111,7 @@ func (r *Radar) read(ctx context.Context, data <-chan []byte, errc <-chan error,
 		case err := <-errc:
 			return err // an *os.PathError: it names the port
 		case <-silence.Chan():
-			r.setHealth(gateway.HealthFault, fmt.Sprintf("radar silent for %v on %s", r.opts.HeartbeatLimit, r.opts.Port))
+			r.setHealth(event.HealthFault, fmt.Sprintf("radar silent for %v on %s", r.opts.HeartbeatLimit, r.opts.Port))
 			r.queryFall() // a radar that restarted answers this
 			silence.Reset(r.opts.HeartbeatLimit)
 		case b := <-data:
@@ -133,7 +134,7 @@ func (r *Radar) read(ctx context.Context, data <-chan []byte, errc <-chan error,
 					}
 				}
 				silence.Reset(r.opts.HeartbeatLimit)
-				r.setHealth(gateway.HealthOK, "")
+				r.setHealth(event.HealthOK, "")
 			}
 		}
 	}
@@ -202,12 +203,12 @@ func (r *Radar) queryFall() {
 	}
 }
 
-func (r *Radar) setHealth(h gateway.Health, reason string) {
+func (r *Radar) setHealth(h event.Health, reason string) {
 	if h == r.health {
 		return
 	}
 	r.health = h
-	if h == gateway.HealthFault {
+	if h == event.HealthFault {
 		r.log.Warn("radar fault", "reason", reason)
 	}
 	r.out.Status(gateway.Status{Sensor: r.id, Health: h, Reason: reason, Time: r.clock.Now()})

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/drivers/mr60fda1"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 	"github.com/safehub-iot/safehub/gateway"
 )
@@ -104,18 +105,18 @@ func TestFallFrameLostIsAskedAgain(t *testing.T) {
 func TestSilentRadarIsOneFault(t *testing.T) {
 	clock := clockwork.NewFakeClock()
 	sim, _, rec := startRadar(t, clock)
-	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), gateway.HealthOK) }, wait, tick)
+	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), event.HealthOK) }, wait, tick)
 	sim.Silence()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	require.NoError(t, clock.BlockUntilContext(ctx, 1))
 	clock.Advance(30 * time.Second)
-	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), gateway.HealthFault) }, wait, tick)
+	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), event.HealthFault) }, wait, tick)
 	clock.Advance(30 * time.Second) // still silent: no second fault
 	sim.Resume()
 	require.NoError(t, sim.Heartbeat())
-	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), gateway.HealthOK) }, wait, tick)
-	if got, want := rec.Health(), []gateway.Health{gateway.HealthOK, gateway.HealthFault, gateway.HealthOK}; !slices.Equal(got, want) {
+	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), event.HealthOK) }, wait, tick)
+	if got, want := rec.Health(), []event.Health{event.HealthOK, event.HealthFault, event.HealthOK}; !slices.Equal(got, want) {
 		t.Errorf("health = %v, want %v", got, want)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/safehub-iot/safehub/drivers/internal/drivertest"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // The shared test parts (drivers/internal/drivertest) under this package's
@@ -15,7 +15,7 @@ type (
 	recorder    = drivertest.Recorder
 )
 
-func lastIs(tb testing.TB, got []gateway.Health, want gateway.Health) bool {
+func lastIs(tb testing.TB, got []event.Health, want event.Health) bool {
 	tb.Helper()
 	return len(got) > 0 && got[len(got)-1] == want
 }

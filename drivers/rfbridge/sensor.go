@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -27,7 +28,7 @@ type Sensor struct {
 	lastAt      time.Time
 	portDown    error
 	missing     bool
-	health      gateway.Health
+	health      event.Health
 }
 
 // Open pairs the device with its bridge, opening the bridge's port if no
@@ -54,7 +55,7 @@ func Open(env gateway.Env, id string, o Options) (*Sensor, error) {
 		log = slog.Default()
 	}
 	return &Sensor{id: id, opts: o, hub: h, inbox: inbox, clock: env.Clock, bits: bits,
-		health: gateway.HealthUnknown,
+		health: event.HealthUnknown,
 		log:    log.With("sensor", id, "driver", "rf433", "address", fmt.Sprintf("%05X", o.Address))}, nil
 }
 
@@ -128,20 +129,20 @@ func (s *Sensor) code(m message, out gateway.Emitter) {
 
 // report emits a Status when the sensor's health changes.
 func (s *Sensor) report(out gateway.Emitter) {
-	h, reason := gateway.HealthOK, ""
+	h, reason := event.HealthOK, ""
 	switch {
 	case s.portDown != nil:
-		h, reason = gateway.HealthFault, "rf bridge: "+s.portDown.Error()
+		h, reason = event.HealthFault, "rf bridge: "+s.portDown.Error()
 	case s.missing:
-		h, reason = gateway.HealthFault, fmt.Sprintf("device missing: no signal for %v", s.opts.CheckIn)
-	case s.lastAt.IsZero() && s.health == gateway.HealthUnknown:
+		h, reason = event.HealthFault, fmt.Sprintf("device missing: no signal for %v", s.opts.CheckIn)
+	case s.lastAt.IsZero() && s.health == event.HealthUnknown:
 		return // nothing heard yet, nothing wrong yet
 	}
 	if h == s.health {
 		return
 	}
 	s.health = h
-	if h == gateway.HealthFault {
+	if h == event.HealthFault {
 		s.log.Warn("rf device fault", "reason", reason)
 	}
 	out.Status(gateway.Status{Sensor: s.id, Health: h, Reason: reason, Time: s.clock.Now()})

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/drivers/rfbridge"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 	"github.com/safehub-iot/safehub/gateway"
 )
@@ -101,15 +102,15 @@ func TestSilentDeviceIsOneDeviceMissing(t *testing.T) {
 	_, rec := r.start(t, "door1", 0x12345, map[string]uint8{"open": 0xA, "close": 0xE})
 	r.send(t, 0x12345A, 4)
 	require.Eventually(t, func() bool { return slices.Equal(rec.Values(gateway.QActive), []float64{1}) }, wait, tick)
-	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), gateway.HealthOK) }, wait, tick)
+	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), event.HealthOK) }, wait, tick)
 
 	r.clock.Advance(59 * time.Minute)
 	r.clock.Advance(time.Minute) // check-in limit: 1h
-	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), gateway.HealthFault) }, wait, tick)
+	require.Eventually(t, func() bool { return lastIs(t, rec.Health(), event.HealthFault) }, wait, tick)
 	r.clock.Advance(3 * time.Hour) // still silent: no second report
 	r.send(t, 0x12345E, 4)
 	require.Eventually(t, func() bool { return slices.Equal(rec.Values(gateway.QActive), []float64{1, 0}) }, wait, tick)
-	want := []gateway.Health{gateway.HealthOK, gateway.HealthFault, gateway.HealthOK}
+	want := []event.Health{event.HealthOK, event.HealthFault, event.HealthOK}
 	require.Eventually(t, func() bool { return slices.Equal(rec.Health(), want) }, wait, tick, "health = %v, want %v", rec.Health(), want)
 	_, statuses := rec.Snapshot()
 	reason := statuses[1].Reason

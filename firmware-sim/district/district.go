@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
-
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // Config configures a district.
@@ -152,7 +151,7 @@ func (d *District) Raised(ctx context.Context) (int, error) {
 			return 0, err
 		}
 		for _, ev := range evs {
-			if ev.Kind == gateway.AlarmRaised {
+			if ev.Kind == event.AlarmRaised {
 				total++
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -140,14 +141,14 @@ func (c *Client) Sensors(ctx context.Context) ([]gateway.SensorHealth, error) {
 
 // Events returns events after a sequence number, or since a time when
 // since is not zero.
-func (c *Client) Events(ctx context.Context, after int64, since time.Time, limit int) ([]gateway.Event, error) {
+func (c *Client) Events(ctx context.Context, after int64, since time.Time, limit int) ([]event.Event, error) {
 	q := url.Values{"limit": {fmt.Sprint(limit)}}
 	if !since.IsZero() {
 		q.Set("since", since.UTC().Format(time.RFC3339Nano))
 	} else {
 		q.Set("after", fmt.Sprint(after))
 	}
-	var evs []gateway.Event
+	var evs []event.Event
 	err := c.getJSON(ctx, http.MethodGet, "/v1/events", q, nil, &evs)
 	return evs, err
 }
@@ -182,7 +183,7 @@ func stream[T any](ctx context.Context, c *Client, method, path string, q url.Va
 
 // Tail calls fn with each event committed from now on until ctx is done
 // or fn returns false.
-func (c *Client) Tail(ctx context.Context, fn func(gateway.Event) bool) error {
+func (c *Client) Tail(ctx context.Context, fn func(event.Event) bool) error {
 	return stream(ctx, c, http.MethodGet, "/v1/events/stream", nil, fn)
 }
 

@@ -17,8 +17,8 @@
 //
 //	GET  /status              Status
 //	GET  /sensors             []gateway.SensorHealth
-//	GET  /events?after=N|since=RFC3339&limit=N   []gateway.Event
-//	GET  /events/stream       JSON lines of gateway.Event
+//	GET  /events?after=N|since=RFC3339&limit=N   []event.Event
+//	GET  /events/stream       JSON lines of event.Event
 //	POST /alarm/test?timeout=30s   JSON lines of AlarmProgress
 //	POST /walktest?timeout=10m     JSON lines of WalkMessage
 //	GET  /outputs             []OutputStatus

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -25,15 +26,15 @@ type StatusSource interface {
 // EventSource is the event log and the live feed of committed events
 // (gateway.Pipeline.Subscribe's contract: a slow subscriber misses events).
 type EventSource interface {
-	Subscribe(buf int) (<-chan gateway.Event, func())
-	Events(ctx context.Context, afterSeq int64, limit int) ([]gateway.Event, error)
-	EventsSince(ctx context.Context, t time.Time, limit int) ([]gateway.Event, error)
+	Subscribe(buf int) (<-chan event.Event, func())
+	Events(ctx context.Context, afterSeq int64, limit int) ([]event.Event, error)
+	EventsSince(ctx context.Context, t time.Time, limit int) ([]event.Event, error)
 }
 
 // TestAlarmer raises commissioning test alarms and follows them.
 type TestAlarmer interface {
 	// RaiseTestAlarm commits a test alarm and returns its event.
-	RaiseTestAlarm(ctx context.Context) (gateway.Event, error)
+	RaiseTestAlarm(ctx context.Context) (event.Event, error)
 	// AlarmProgress says when the broker accepted the alarm and when the
 	// center acknowledged it; zero times for what has not happened yet.
 	AlarmProgress(ctx context.Context, alarmID string) (delivered, acked time.Time, err error)

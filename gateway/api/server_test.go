@@ -14,6 +14,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/api"
 )
@@ -24,7 +25,7 @@ type box struct {
 	mu        sync.Mutex
 	testMode  bool
 	health    []gateway.SensorHealth
-	subs      []chan gateway.Event
+	subs      []chan event.Event
 	delivered time.Time
 	acked     time.Time
 }
@@ -34,26 +35,26 @@ func (b *box) Status(context.Context) (api.Status, error) {
 	defer b.mu.Unlock()
 	return api.Status{Site: "t", TestMode: b.testMode, Sensors: b.health}, nil
 }
-func (b *box) Subscribe(int) (<-chan gateway.Event, func()) {
+func (b *box) Subscribe(int) (<-chan event.Event, func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	ch := make(chan gateway.Event, 16)
+	ch := make(chan event.Event, 16)
 	b.subs = append(b.subs, ch)
 	return ch, func() {}
 }
-func (b *box) publish(ev gateway.Event) {
+func (b *box) publish(ev event.Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, ch := range b.subs {
 		ch <- ev
 	}
 }
-func (b *box) Events(context.Context, int64, int) ([]gateway.Event, error) { return nil, nil }
-func (b *box) EventsSince(context.Context, time.Time, int) ([]gateway.Event, error) {
+func (b *box) Events(context.Context, int64, int) ([]event.Event, error) { return nil, nil }
+func (b *box) EventsSince(context.Context, time.Time, int) ([]event.Event, error) {
 	return nil, nil
 }
-func (b *box) RaiseTestAlarm(context.Context) (gateway.Event, error) {
-	return gateway.Event{ID: "a1", Time: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}, nil
+func (b *box) RaiseTestAlarm(context.Context) (event.Event, error) {
+	return event.Event{ID: "a1", Time: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}, nil
 }
 func (b *box) AlarmProgress(context.Context, string) (time.Time, time.Time, error) {
 	b.mu.Lock()
@@ -161,7 +162,7 @@ func TestWalkTestEndsTestModeOnDisconnect(t *testing.T) {
 	require.Equal(t, []string{"button", "door"}, start.Sensors)
 	require.True(t, b.TestMode())
 
-	b.publish(gateway.Event{Kind: gateway.AlarmRaised, Sensor: "button", Message: "button pressed"})
+	b.publish(event.Event{Kind: event.AlarmRaised, Sensor: "button", Message: "button pressed"})
 	require.Equal(t, api.WalkEvent, (<-msgs).Type)
 	passed := <-msgs
 	require.Equal(t, api.WalkPassed, passed.Type)
@@ -195,7 +196,7 @@ func TestWalkTestDoneFreesTheNextOne(t *testing.T) {
 			})
 		}()
 		<-started
-		b.publish(gateway.Event{Kind: gateway.AlarmRaised, Sensor: "button", Message: "button pressed"})
+		b.publish(event.Event{Kind: event.AlarmRaised, Sensor: "button", Message: "button pressed"})
 		require.NoError(t, <-done, "round %d", round)
 		require.Equal(t, api.WalkDone, last.Type, "round %d", round)
 		require.False(t, b.TestMode(), "round %d: test mode still on after done", round)

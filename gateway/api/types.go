@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -65,14 +66,14 @@ const (
 
 // WalkMessage is one line of a walk test stream.
 type WalkMessage struct {
-	Type    string         `json:"type"`
-	Time    time.Time      `json:"time"`
-	Sensors []string       `json:"sensors,omitempty"`
-	Sensor  string         `json:"sensor,omitempty"`
-	How     string         `json:"how,omitempty"`
-	Event   *gateway.Event `json:"event,omitempty"`
-	Passed  []WalkResult   `json:"passed,omitempty"`
-	Missing []string       `json:"missing,omitempty"`
+	Type    string       `json:"type"`
+	Time    time.Time    `json:"time"`
+	Sensors []string     `json:"sensors,omitempty"`
+	Sensor  string       `json:"sensor,omitempty"`
+	How     string       `json:"how,omitempty"`
+	Event   *event.Event `json:"event,omitempty"`
+	Passed  []WalkResult `json:"passed,omitempty"`
+	Missing []string     `json:"missing,omitempty"`
 	// Reason says why a test ended early ("timeout", "all sensors passed").
 	Reason string `json:"reason,omitempty"`
 }

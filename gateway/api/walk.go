@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -101,7 +102,7 @@ func (s *Server) walkTest(w http.ResponseWriter, r *http.Request) {
 			if send(WalkMessage{Type: WalkEvent, Time: ev.Time, Event: &ev}) != nil {
 				return
 			}
-			if ev.Kind == gateway.SensorFault || ev.Kind == gateway.SensorRestored || ev.Kind == gateway.InfoEvent {
+			if ev.Kind == event.SensorFault || ev.Kind == event.SensorRestored || ev.Kind == event.InfoEvent {
 				continue
 			}
 			if !pass(ev.Sensor, ev.Time, string(ev.Kind)+": "+ev.Message) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/safehub-iot/safehub/cloudlink"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
@@ -98,28 +99,28 @@ func (b *apiBackend) Status(ctx context.Context) (api.Status, error) {
 	return st, nil
 }
 
-func (b *apiBackend) Subscribe(buf int) (<-chan gateway.Event, func()) {
+func (b *apiBackend) Subscribe(buf int) (<-chan event.Event, func()) {
 	return b.d.pipe.Subscribe(buf)
 }
 
-func (b *apiBackend) Events(ctx context.Context, after int64, limit int) ([]gateway.Event, error) {
+func (b *apiBackend) Events(ctx context.Context, after int64, limit int) ([]event.Event, error) {
 	return b.d.store.Events(ctx, after, limit)
 }
 
-func (b *apiBackend) EventsSince(ctx context.Context, t time.Time, limit int) ([]gateway.Event, error) {
+func (b *apiBackend) EventsSince(ctx context.Context, t time.Time, limit int) ([]event.Event, error) {
 	return b.d.store.EventsSince(ctx, t, limit)
 }
 
 // RaiseTestAlarm closes the previous test alarm, if still active, and
 // raises a new one: a box has one test alarm at a time.
-func (b *apiBackend) RaiseTestAlarm(ctx context.Context) (gateway.Event, error) {
-	ev := gateway.Event{
-		ID: gateway.NewID(), Time: b.d.clock.Now(), Kind: gateway.AlarmRaised, Severity: gateway.Info,
+func (b *apiBackend) RaiseTestAlarm(ctx context.Context) (event.Event, error) {
+	ev := event.Event{
+		ID: event.NewID(), Time: b.d.clock.Now(), Kind: event.AlarmRaised, Severity: event.Info,
 		Sensor: testAlarmSensor, Rule: testAlarmRule, Test: true,
 		Message: "commissioning test alarm from safehubctl: no one is to be sent",
 	}
 	err := b.d.pipe.Exec(ctx, func(now time.Time, _ gateway.Evaluator) []gateway.Action {
-		clear := &gateway.Event{Kind: gateway.AlarmCleared, Severity: gateway.Info, Sensor: testAlarmSensor,
+		clear := &event.Event{Kind: event.AlarmCleared, Severity: event.Info, Sensor: testAlarmSensor,
 			Rule: testAlarmRule, Test: true, Message: "previous test alarm closed"}
 		raise := ev
 		return []gateway.Action{{Event: clear}, {Event: &raise}}

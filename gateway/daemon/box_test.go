@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"periph.io/x/conn/v3/gpio"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/simhw"
-	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/clocksync"
 	"github.com/safehub-iot/safehub/gateway/daemon"
 )
@@ -72,20 +72,20 @@ func TestCorruptStoreIsMovedAsideWithCriticalFault(t *testing.T) {
 
 	h := startBox(t, dir, &synced{}, nil)
 	h.settle(t, func() bool {
-		for _, ev := range h.events(t, gateway.SensorFault) {
+		for _, ev := range h.events(t, event.SensorFault) {
 			if ev.Sensor == "box" {
 				return true
 			}
 		}
 		return false
 	})
-	var fault gateway.Event
-	for _, ev := range h.events(t, gateway.SensorFault) {
+	var fault event.Event
+	for _, ev := range h.events(t, event.SensorFault) {
 		if ev.Sensor == "box" {
 			fault = ev
 		}
 	}
-	require.Equal(t, gateway.Critical, fault.Severity)
+	require.Equal(t, event.Critical, fault.Severity)
 	require.Contains(t, fault.Message, "corrupt")
 	aside, err := filepath.Glob(filepath.Join(dir, "box.db.corrupt-*"))
 	require.NoError(t, err)
@@ -97,7 +97,7 @@ func TestCorruptStoreIsMovedAsideWithCriticalFault(t *testing.T) {
 	// The fresh store works: the box still raises alarms.
 	h.waitHealth(t, allOK)
 	h.hw.Pins.Set("GPIO17", gpio.Low)
-	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
+	h.settle(t, func() bool { return len(h.events(t, event.AlarmRaised)) == 1 })
 }
 
 func TestEventsBeforeClockSyncAreMarkedUnsure(t *testing.T) {
@@ -105,11 +105,11 @@ func TestEventsBeforeClockSyncAreMarkedUnsure(t *testing.T) {
 	h := startBox(t, t.TempDir(), src, func(hw *simhw.Hardware) { hw.Pins.Set("GPIO22", gpio.Low) }) // shut
 	h.waitHealth(t, allOK)
 	h.hw.Pins.Set("GPIO22", gpio.High) // door opens before NTP has synced
-	h.settle(t, func() bool { return len(h.events(t, gateway.StateChange)) == 1 })
+	h.settle(t, func() bool { return len(h.events(t, event.StateChange)) == 1 })
 	src.on.Store(true)
 	h.hw.Pins.Set("GPIO22", gpio.Low)
-	h.settle(t, func() bool { return len(h.events(t, gateway.StateChange)) == 2 })
-	evs := h.events(t, gateway.StateChange)
+	h.settle(t, func() bool { return len(h.events(t, event.StateChange)) == 2 })
+	evs := h.events(t, event.StateChange)
 	require.True(t, evs[0].ClockUnsure, "event before sync: clock_unsure")
 	require.False(t, evs[1].ClockUnsure, "event after sync: clock trusted")
 }

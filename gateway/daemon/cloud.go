@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/safehub-iot/safehub/cloudlink"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
@@ -62,7 +63,7 @@ func (d *Daemon) newLink(cfg *config.File) (*cloudlink.Link, error) {
 
 // alarmSent lights led_alarm_sent when the broker has an alarm. It runs on
 // the link's goroutine, so the pipeline is asked without waiting for it.
-func (d *Daemon) alarmSent(gateway.Event) {
+func (d *Daemon) alarmSent(event.Event) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

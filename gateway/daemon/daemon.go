@@ -17,6 +17,7 @@ import (
 
 	"github.com/safehub-iot/safehub/cloudlink"
 	"github.com/safehub-iot/safehub/drivers/hostio"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/simhw"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/clocksync"
@@ -178,7 +179,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	pipeDone := make(chan error, 1)
 	go func() { pipeDone <- d.pipe.Run(pipeCtx) }()
 
-	d.boxEvent(ctx, gateway.Info, "safehubd "+Version+" started")
+	d.boxEvent(ctx, event.Info, "safehubd "+Version+" started")
 	if d.startErr != nil {
 		d.raiseBoxFault(ctx, "local database was corrupt and has been replaced: "+d.startErr.Error())
 	}
@@ -235,15 +236,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 // raiseBoxFault commits a critical fault about the box itself.
 func (d *Daemon) raiseBoxFault(ctx context.Context, msg string) {
-	d.commit(ctx, &gateway.Event{Kind: gateway.SensorFault, Severity: gateway.Critical, Sensor: "box", Message: msg})
+	d.commit(ctx, &event.Event{Kind: event.SensorFault, Severity: event.Critical, Sensor: "box", Message: msg})
 }
 
 // boxEvent commits an info event about the box (started, reloaded).
-func (d *Daemon) boxEvent(ctx context.Context, sev gateway.Severity, msg string) {
-	d.commit(ctx, &gateway.Event{Kind: gateway.InfoEvent, Severity: sev, Sensor: "box", Message: msg})
+func (d *Daemon) boxEvent(ctx context.Context, sev event.Severity, msg string) {
+	d.commit(ctx, &event.Event{Kind: event.InfoEvent, Severity: sev, Sensor: "box", Message: msg})
 }
 
-func (d *Daemon) commit(ctx context.Context, ev *gateway.Event) {
+func (d *Daemon) commit(ctx context.Context, ev *event.Event) {
 	err := d.pipe.Exec(ctx, func(time.Time, gateway.Evaluator) []gateway.Action {
 		return []gateway.Action{{Event: ev}}
 	})

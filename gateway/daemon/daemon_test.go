@@ -11,6 +11,7 @@ import (
 	"periph.io/x/conn/v3/gpio"
 
 	_ "github.com/safehub-iot/safehub/drivers/all"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/simhw"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/daemon"
@@ -46,13 +47,13 @@ func startHome(tb testing.TB, prepare func(*simhw.Hardware)) *home {
 
 // waitHealth waits for the drivers to have opened their pins (and settles
 // their initial levels).
-func (h *home) waitHealth(tb testing.TB, want map[string]gateway.Health) {
+func (h *home) waitHealth(tb testing.TB, want map[string]event.Health) {
 	tb.Helper()
 	require.Eventually(tb, func() bool {
 		h.clock.Advance(100 * time.Millisecond)
-		got := map[string]gateway.Health{}
+		got := map[string]event.Health{}
 		for _, s := range h.d.Pipeline().Health() {
-			if s.Health == gateway.HealthOK && s.LastSeen.IsZero() {
+			if s.Health == event.HealthOK && s.LastSeen.IsZero() {
 				continue // opened, initial level not settled yet
 			}
 			got[s.ID] = s.Health
@@ -67,11 +68,11 @@ func (h *home) waitHealth(tb testing.TB, want map[string]gateway.Health) {
 }
 
 // events returns the committed events of the given kinds, in order.
-func (h *home) events(tb testing.TB, kinds ...gateway.Kind) []gateway.Event {
+func (h *home) events(tb testing.TB, kinds ...event.Kind) []event.Event {
 	tb.Helper()
 	all, err := h.d.Store().Events(context.Background(), 0, 10000)
 	require.NoError(tb, err)
-	var out []gateway.Event
+	var out []event.Event
 	for _, ev := range all {
 		for _, k := range kinds {
 			if ev.Kind == k {
@@ -91,7 +92,7 @@ func (h *home) settle(tb testing.TB, cond func() bool) {
 	}, 5*time.Second, time.Millisecond)
 }
 
-var allOK = map[string]gateway.Health{"button": gateway.HealthOK, "door": gateway.HealthOK, "smoke": gateway.HealthOK}
+var allOK = map[string]event.Health{"button": event.HealthOK, "door": event.HealthOK, "smoke": event.HealthOK}
 
 func TestBouncingPressGivesOneAlarm(t *testing.T) {
 	h := startHome(t, nil)
@@ -106,7 +107,7 @@ func TestBouncingPressGivesOneAlarm(t *testing.T) {
 		h.clock.Advance(2 * time.Millisecond)
 	}
 	h.hw.Pins.Set("GPIO17", gpio.Low)
-	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
+	h.settle(t, func() bool { return len(h.events(t, event.AlarmRaised)) == 1 })
 	// Released, pressed again while the alarm is active: still one alarm.
 	h.hw.Pins.Set("GPIO17", gpio.High)
 	h.clock.Advance(time.Second)
@@ -121,11 +122,11 @@ func TestBouncingPressGivesOneAlarm(t *testing.T) {
 		}
 		return false
 	})
-	alarms := h.events(t, gateway.AlarmRaised)
+	alarms := h.events(t, event.AlarmRaised)
 	require.Len(t, alarms, 1)
 	a := alarms[0]
 	require.Equal(t, "button", a.Sensor)
-	require.Equal(t, gateway.Critical, a.Severity)
+	require.Equal(t, event.Critical, a.Severity)
 	require.Equal(t, "bedroom", a.Room)
 	require.Equal(t, "call_button", a.SensorKind)
 	require.Equal(t, a.ID, a.AlarmID)
@@ -141,65 +142,65 @@ func TestFlickerShorterThanDebounceRaisesNothing(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		h.clock.Advance(50 * time.Millisecond)
 	}
-	require.Empty(t, h.events(t, gateway.AlarmRaised))
+	require.Empty(t, h.events(t, event.AlarmRaised))
 }
 
 func TestDoorOpenedAndClosedGivesTwoEvents(t *testing.T) {
 	h := startHome(t, func(hw *simhw.Hardware) { hw.Pins.Set("GPIO22", gpio.Low) }) // shut
 	h.waitHealth(t, allOK)
 	h.hw.Pins.Set("GPIO22", gpio.High) // reed contact opens
-	h.settle(t, func() bool { return len(h.events(t, gateway.StateChange)) == 1 })
+	h.settle(t, func() bool { return len(h.events(t, event.StateChange)) == 1 })
 	h.hw.Pins.Set("GPIO22", gpio.Low)
-	h.settle(t, func() bool { return len(h.events(t, gateway.StateChange)) == 2 })
-	evs := h.events(t, gateway.StateChange)
+	h.settle(t, func() bool { return len(h.events(t, event.StateChange)) == 2 })
+	evs := h.events(t, event.StateChange)
 	require.Equal(t, "door opened", evs[0].Message)
 	require.Equal(t, "door closed", evs[1].Message)
 	require.Less(t, evs[0].Seq, evs[1].Seq)
 	for i := 0; i < 10; i++ {
 		h.clock.Advance(time.Second)
 	}
-	require.Len(t, h.events(t, gateway.StateChange), 2)
+	require.Len(t, h.events(t, event.StateChange), 2)
 }
 
 func TestFailingPinIsOneFaultAndOthersGoOn(t *testing.T) {
 	h := startHome(t, func(hw *simhw.Hardware) { hw.Pins.Break("GPIO27", nil) })
-	h.waitHealth(t, map[string]gateway.Health{"button": gateway.HealthOK, "door": gateway.HealthOK, "smoke": gateway.HealthFault})
+	h.waitHealth(t, map[string]event.Health{"button": event.HealthOK, "door": event.HealthOK, "smoke": event.HealthFault})
 	// The driver retries every 10 s; a minute of retries is still one fault.
 	for i := 0; i < 6; i++ {
 		h.clock.Advance(10 * time.Second)
 	}
 	h.hw.Pins.Set("GPIO17", gpio.Low)
-	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
-	faults := h.events(t, gateway.SensorFault)
+	h.settle(t, func() bool { return len(h.events(t, event.AlarmRaised)) == 1 })
+	faults := h.events(t, event.SensorFault)
 	require.Len(t, faults, 1)
 	require.Equal(t, "smoke", faults[0].Sensor)
 	require.Contains(t, faults[0].Message, "GPIO27")
 	h.hw.Pins.Repair("GPIO27")
-	h.settle(t, func() bool { return len(h.events(t, gateway.SensorRestored)) == 1 })
-	require.Len(t, h.events(t, gateway.SensorFault), 1)
+	h.settle(t, func() bool { return len(h.events(t, event.SensorRestored)) == 1 })
+	require.Len(t, h.events(t, event.SensorFault), 1)
 }
 
 func TestSmokeLatchesAndSoundsSiren(t *testing.T) {
 	h := startHome(t, nil)
 	h.waitHealth(t, allOK)
 	h.hw.Pins.Set("GPIO27", gpio.Low) // detector relay closes
-	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
+	h.settle(t, func() bool { return len(h.events(t, event.AlarmRaised)) == 1 })
 	require.Equal(t, gpio.High, h.hw.Pins.Level("GPIO5"), "siren on")
 	h.hw.Pins.Set("GPIO27", gpio.High)
 	h.hw.Pins.Set("GPIO27", gpio.Low)
 	for i := 0; i < 10; i++ {
 		h.clock.Advance(time.Second)
 	}
-	require.Len(t, h.events(t, gateway.AlarmRaised), 1, "latched: one alarm until reset")
+	require.Len(t, h.events(t, event.AlarmRaised), 1, "latched: one alarm until reset")
 }
 
 func TestAcknowledgeLightsHelpComing(t *testing.T) {
 	h := startHome(t, nil)
 	h.waitHealth(t, allOK)
 	h.hw.Pins.Set("GPIO17", gpio.Low)
-	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
+	h.settle(t, func() bool { return len(h.events(t, event.AlarmRaised)) == 1 })
 	require.Equal(t, gpio.Low, h.hw.Pins.Level("GPIO13"))
-	alarm := h.events(t, gateway.AlarmRaised)[0]
+	alarm := h.events(t, event.AlarmRaised)[0]
 	require.NoError(t, h.d.Pipeline().Acknowledge(context.Background(), alarm.ID))
 	require.Equal(t, gpio.High, h.hw.Pins.Level("GPIO13"))
 }
@@ -208,7 +209,7 @@ func TestActiveAlarmSurvivesRestart(t *testing.T) {
 	h := startHome(t, nil)
 	h.waitHealth(t, allOK)
 	h.hw.Pins.Set("GPIO27", gpio.Low)
-	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
+	h.settle(t, func() bool { return len(h.events(t, event.AlarmRaised)) == 1 })
 	active, err := h.d.Pipeline().ActiveAlarms(context.Background())
 	require.NoError(t, err)
 	require.Len(t, active, 1)
@@ -221,10 +222,10 @@ func TestActiveAlarmSurvivesRestart(t *testing.T) {
 func TestBrokenOutputIsAFault(t *testing.T) {
 	h := startHome(t, func(hw *simhw.Hardware) { hw.Pins.Break("GPIO5", errors.New("pin claimed by another process")) })
 	h.waitHealth(t, allOK)
-	require.Eventually(t, func() bool { return len(h.events(t, gateway.SensorFault)) == 1 }, 5*time.Second, 5*time.Millisecond)
-	f := h.events(t, gateway.SensorFault)[0]
+	require.Eventually(t, func() bool { return len(h.events(t, event.SensorFault)) == 1 }, 5*time.Second, 5*time.Millisecond)
+	f := h.events(t, event.SensorFault)[0]
 	require.Equal(t, "siren", f.Sensor)
-	require.Equal(t, gateway.High, f.Severity)
+	require.Equal(t, event.High, f.Severity)
 	require.Contains(t, f.Message, "pin claimed by another process")
 	got := map[string]bool{}
 	for _, o := range h.d.Outputs() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/config"
 )
@@ -56,7 +57,7 @@ func (d *Daemon) openOutputs(ctx context.Context, cfg *config.File) error {
 			first = err
 		}
 		d.log.Error("output not available", "output", spec.ID, "err", err)
-		d.commit(ctx, &gateway.Event{Kind: gateway.SensorFault, Severity: gateway.High, Sensor: spec.ID, SensorKind: spec.Kind,
+		d.commit(ctx, &event.Event{Kind: event.SensorFault, Severity: event.High, Sensor: spec.ID, SensorKind: spec.Kind,
 			Message: "output not available: " + err.Error()})
 	}
 	d.mu.Lock()
@@ -95,7 +96,7 @@ func (d *Daemon) runSensor(ctx context.Context, spec gateway.SensorSpec, out gat
 		s, err := d.openSensor(spec)
 		if err != nil {
 			log.Error("sensor cannot be opened", "err", err)
-			out.Status(gateway.Status{Health: gateway.HealthFault, Reason: err.Error(), Time: d.clock.Now()})
+			out.Status(gateway.Status{Health: event.HealthFault, Reason: err.Error(), Time: d.clock.Now()})
 			select {
 			case <-ctx.Done():
 				return
@@ -105,7 +106,7 @@ func (d *Daemon) runSensor(ctx context.Context, spec gateway.SensorSpec, out gat
 		}
 		if err := s.Run(ctx, out); err != nil {
 			log.Error("sensor stopped", "err", err)
-			out.Status(gateway.Status{Health: gateway.HealthFault, Reason: err.Error(), Time: d.clock.Now()})
+			out.Status(gateway.Status{Health: event.HealthFault, Reason: err.Error(), Time: d.clock.Now()})
 			select {
 			case <-ctx.Done():
 				return

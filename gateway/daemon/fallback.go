@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/safehub-iot/safehub/drivers/gsm"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/config"
 )
@@ -56,18 +57,18 @@ func (d *Daemon) runFallback(ctx context.Context) error {
 		link = linkDown{d}
 	}
 	status := func(s gateway.Status) {
-		kind, sev, msg := gateway.SensorRestored, gateway.Info, "GSM modem working again"
-		if s.Health == gateway.HealthFault {
-			kind, sev, msg = gateway.SensorFault, gateway.High, "GSM modem: "+s.Reason
+		kind, sev, msg := event.SensorRestored, event.Info, "GSM modem working again"
+		if s.Health == event.HealthFault {
+			kind, sev, msg = event.SensorFault, event.High, "GSM modem: "+s.Reason
 		}
-		d.commit(ctx, &gateway.Event{Kind: kind, Severity: sev, Sensor: "gsm", Message: msg})
+		d.commit(ctx, &event.Event{Kind: kind, Severity: sev, Sensor: "gsm", Message: msg})
 	}
 	faulted := false
 	for ctx.Err() == nil {
 		port, err := d.hw.Serial(gc.Port, gc.Baud)
 		if err != nil {
 			if !faulted {
-				status(gateway.Status{Health: gateway.HealthFault, Reason: err.Error()})
+				status(gateway.Status{Health: event.HealthFault, Reason: err.Error()})
 				faulted = true
 			}
 			select {
@@ -78,7 +79,7 @@ func (d *Daemon) runFallback(ctx context.Context) error {
 			}
 		}
 		if faulted {
-			status(gateway.Status{Health: gateway.HealthOK})
+			status(gateway.Status{Health: event.HealthOK})
 		}
 		loc, _ := time.LoadLocation(cfg.Site.Timezone)
 		fb := &gsm.Fallback{

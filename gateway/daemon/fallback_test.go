@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"periph.io/x/conn/v3/gpio"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 	"github.com/safehub-iot/safehub/firmware-sim/simhw"
-	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/daemon"
 )
 
@@ -59,10 +59,10 @@ sensors:
 			}
 		}
 	})
-	h.waitHealth(t, map[string]gateway.Health{"button": gateway.HealthOK})
+	h.waitHealth(t, map[string]event.Health{"button": event.HealthOK})
 	hw.Pins.Set("GPIO17", gpio.Low)
-	h.settle(t, func() bool { return len(h.events(t, gateway.AlarmRaised)) == 1 })
-	alarm := h.events(t, gateway.AlarmRaised)[0]
+	h.settle(t, func() bool { return len(h.events(t, event.AlarmRaised)) == 1 })
+	alarm := h.events(t, event.AlarmRaised)[0]
 	require.Eventually(t, func() bool {
 		clock.Advance(5 * time.Second)
 		return len(modem.Messages()) > 0

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // AlarmTimes says when a raised alarm was first accepted by the broker (as
@@ -16,7 +16,7 @@ import (
 func (s *Store) AlarmTimes(ctx context.Context, alarmID string) (published, acked time.Time, err error) {
 	var pub, ack int64
 	err = s.db.QueryRowContext(ctx, `SELECT published_ms, acked_ms FROM events WHERE id = ? AND kind = ?`,
-		alarmID, string(gateway.AlarmRaised)).Scan(&pub, &ack)
+		alarmID, string(event.AlarmRaised)).Scan(&pub, &ack)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, time.Time{}, fmt.Errorf("store: alarm %s not found", alarmID)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway/store"
 )
 
@@ -23,9 +23,9 @@ func BenchmarkCommit(b *testing.B) {
 	d := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
-		ev := &gateway.Event{Kind: gateway.AlarmRaised, Severity: gateway.Critical, Sensor: "button", Rule: "bench", Time: time.Now()}
+		ev := &event.Event{Kind: event.AlarmRaised, Severity: event.Critical, Sensor: "button", Rule: "bench", Time: time.Now()}
 		t0 := time.Now()
-		if err := st.Commit(ctx, []*gateway.Event{ev}, map[string][]byte{"active": []byte{byte(i)}}); err != nil {
+		if err := st.Commit(ctx, []*event.Event{ev}, map[string][]byte{"active": []byte{byte(i)}}); err != nil {
 			b.Fatal(err)
 		}
 		d = append(d, time.Since(t0))

@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/stretchr/testify/require"
-
-	"github.com/safehub-iot/safehub/gateway"
 )
 
 // Alarms committed in bursts with pauses between, as a home makes them:
@@ -33,8 +32,8 @@ func TestBackgroundCheckpointEmptiesTheLog(t *testing.T) {
 	for r := range rounds {
 		passes := s.ckpt.Passes()
 		for i := range perRound {
-			ev := &gateway.Event{Kind: gateway.AlarmRaised, Severity: gateway.Critical, Sensor: "button", Rule: "call", Time: time.Now()}
-			if err := s.Commit(ctx, []*gateway.Event{ev}, map[string][]byte{"active": {byte(r), byte(i)}}); err != nil {
+			ev := &event.Event{Kind: event.AlarmRaised, Severity: event.Critical, Sensor: "button", Rule: "call", Time: time.Now()}
+			if err := s.Commit(ctx, []*event.Event{ev}, map[string][]byte{"active": {byte(r), byte(i)}}); err != nil {
 				t.Fatal(err)
 			}
 			if fi, err := os.Stat(s.Path() + "-wal"); err == nil {
@@ -86,8 +85,8 @@ func TestCheckpointerRestartsTheLog(t *testing.T) {
 	ctx := context.Background()
 	s := openOutboxTest(t)
 	commit := func() {
-		ev := &gateway.Event{Kind: gateway.AlarmRaised, Severity: gateway.Critical, Sensor: "button", Rule: "call", Time: time.Now()}
-		require.NoError(t, s.Commit(ctx, []*gateway.Event{ev}, map[string][]byte{"active": {1}}))
+		ev := &event.Event{Kind: event.AlarmRaised, Severity: event.Critical, Sensor: "button", Rule: "call", Time: time.Now()}
+		require.NoError(t, s.Commit(ctx, []*event.Event{ev}, map[string][]byte{"active": {1}}))
 	}
 	for range ckptEvery { // the last one wakes the checkpointer
 		commit()

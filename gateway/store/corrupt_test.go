@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // damage functions spoil a closed database file in the ways an SD card does.
@@ -49,7 +49,7 @@ func filledStore(tb testing.TB, path string, n int) {
 	if err != nil {
 		tb.Fatalf("open: %v", err)
 	}
-	appendKinds(tb, s, make([]gateway.Kind, n)...)
+	appendKinds(tb, s, make([]event.Kind, n)...)
 	if err := s.Close(); err != nil {
 		tb.Fatalf("close: %v", err)
 	}
@@ -92,7 +92,7 @@ func TestOpenMovesCorruptFileAside(t *testing.T) {
 			if seq, err := s.LastSeq(ctx); err != nil || seq != 0 {
 				t.Fatalf("fresh store LastSeq = %d, %v; want 0, nil", seq, err)
 			}
-			appendKinds(t, s, gateway.AlarmRaised)
+			appendKinds(t, s, event.AlarmRaised)
 			evs, err := s.Events(ctx, 0, 10)
 			if err != nil || len(evs) != 1 {
 				t.Fatalf("fresh store Events = %d events, %v; want 1, nil", len(evs), err)

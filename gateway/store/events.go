@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -15,14 +16,14 @@ import (
 // number (written into it) and is on disk, fsynced, when Append returns nil.
 // Events without an ID get one. On error nothing was committed and the
 // events' Seq fields are left as they were.
-func (s *Store) Append(ctx context.Context, evs ...*gateway.Event) error {
+func (s *Store) Append(ctx context.Context, evs ...*event.Event) error {
 	return s.Commit(ctx, evs, nil)
 }
 
 // Commit is Append that also saves state blobs (key -> value) in the same
 // transaction, so an alarm and the record that it is active are on disk
 // together or not at all.
-func (s *Store) Commit(ctx context.Context, evs []*gateway.Event, state map[string][]byte) error {
+func (s *Store) Commit(ctx context.Context, evs []*event.Event, state map[string][]byte) error {
 	if len(evs) == 0 && len(state) == 0 {
 		return nil
 	}
@@ -55,7 +56,7 @@ func (s *Store) Commit(ctx context.Context, evs []*gateway.Event, state map[stri
 		e := *ev
 		e.Seq = seq
 		if e.ID == "" {
-			e.ID = gateway.NewID()
+			e.ID = event.NewID()
 		}
 		body, err := json.Marshal(&e)
 		if err != nil {
@@ -90,15 +91,15 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 	return seq, nil
 }
 
-func scanEvents(rows *sql.Rows) ([]gateway.Event, error) {
+func scanEvents(rows *sql.Rows) ([]event.Event, error) {
 	defer rows.Close()
-	var out []gateway.Event
+	var out []event.Event
 	for rows.Next() {
 		var body string
 		if err := rows.Scan(&body); err != nil {
 			return nil, fmt.Errorf("store: scan event: %w", err)
 		}
-		var ev gateway.Event
+		var ev event.Event
 		if err := json.Unmarshal([]byte(body), &ev); err != nil {
 			return nil, fmt.Errorf("store: decode event: %w", err)
 		}
@@ -113,7 +114,7 @@ func scanEvents(rows *sql.Rows) ([]gateway.Event, error) {
 // Pending returns up to limit events not yet confirmed by the broker: alarm
 // events first, then the rest, each group in sequence order. This is the
 // cloud link's outbox.
-func (s *Store) Pending(ctx context.Context, limit int) ([]gateway.Event, error) {
+func (s *Store) Pending(ctx context.Context, limit int) ([]event.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events WHERE published_ms = 0 ORDER BY priority, seq LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: read outbox: %w", err)
@@ -145,7 +146,7 @@ func (s *Store) MarkPublished(ctx context.Context, at time.Time, seqs ...int64) 
 // its alarm_raised event). It reports false if no such alarm is known or it
 // was acknowledged before.
 func (s *Store) MarkAcked(ctx context.Context, alarmID string, at time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE events SET acked_ms = ? WHERE id = ? AND kind = ? AND acked_ms = 0`, at.UnixMilli(), alarmID, string(gateway.AlarmRaised))
+	res, err := s.db.ExecContext(ctx, `UPDATE events SET acked_ms = ? WHERE id = ? AND kind = ? AND acked_ms = 0`, at.UnixMilli(), alarmID, string(event.AlarmRaised))
 	if err != nil {
 		return false, fmt.Errorf("store: mark acked %s: %w", alarmID, err)
 	}
@@ -158,8 +159,8 @@ func (s *Store) MarkAcked(ctx context.Context, alarmID string, at time.Time) (bo
 
 // Unacked returns raised alarms the center has not acknowledged yet, oldest
 // first.
-func (s *Store) Unacked(ctx context.Context) ([]gateway.Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events WHERE kind = ? AND acked_ms = 0 ORDER BY seq`, string(gateway.AlarmRaised))
+func (s *Store) Unacked(ctx context.Context) ([]event.Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events WHERE kind = ? AND acked_ms = 0 ORDER BY seq`, string(event.AlarmRaised))
 	if err != nil {
 		return nil, fmt.Errorf("store: read unacknowledged alarms: %w", err)
 	}
@@ -182,7 +183,7 @@ func (s *Store) OutboxDepth(ctx context.Context) (n int, oldest time.Time, err e
 
 // Events returns up to limit events with a sequence number above afterSeq,
 // in order: the event log as the local API and the center's replay see it.
-func (s *Store) Events(ctx context.Context, afterSeq int64, limit int) ([]gateway.Event, error) {
+func (s *Store) Events(ctx context.Context, afterSeq int64, limit int) ([]event.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: read events: %w", err)
@@ -191,7 +192,7 @@ func (s *Store) Events(ctx context.Context, afterSeq int64, limit int) ([]gatewa
 }
 
 // EventsSince returns up to limit events stamped at or after t, in order.
-func (s *Store) EventsSince(ctx context.Context, t time.Time, limit int) ([]gateway.Event, error) {
+func (s *Store) EventsSince(ctx context.Context, t time.Time, limit int) ([]event.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events WHERE time_ms >= ? ORDER BY seq LIMIT ?`, t.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: read events: %w", err)

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 // This file holds the cloud link's extras on the outbox (the events table):
@@ -47,9 +47,9 @@ func (s *Store) EvictTelemetry(ctx context.Context, max int) (int64, error) {
 // ResendDue returns up to limit raised alarms that the broker accepted but
 // the center has not acknowledged, last sent at or before before, oldest
 // first.
-func (s *Store) ResendDue(ctx context.Context, before time.Time, limit int) ([]gateway.Event, error) {
+func (s *Store) ResendDue(ctx context.Context, before time.Time, limit int) ([]event.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events WHERE kind = ? AND acked_ms = 0 AND published_ms > 0 AND published_ms <= ? ORDER BY seq LIMIT ?`,
-		string(gateway.AlarmRaised), before.UnixMilli(), limit)
+		string(event.AlarmRaised), before.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: read alarms to resend: %w", err)
 	}
@@ -79,7 +79,7 @@ func (s *Store) MarkResent(ctx context.Context, at time.Time, seqs ...int64) err
 // and, if the center acknowledged it, when (zero if not).
 func (s *Store) AlarmStatus(ctx context.Context, alarmID string) (found bool, acked time.Time, err error) {
 	var ms int64
-	err = s.db.QueryRowContext(ctx, `SELECT acked_ms FROM events WHERE id = ? AND kind = ?`, alarmID, string(gateway.AlarmRaised)).Scan(&ms)
+	err = s.db.QueryRowContext(ctx, `SELECT acked_ms FROM events WHERE id = ? AND kind = ?`, alarmID, string(event.AlarmRaised)).Scan(&ms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, time.Time{}, nil
 	}
@@ -96,7 +96,7 @@ func (s *Store) AlarmStatus(ctx context.Context, alarmID string) (found bool, ac
 // acknowledged.
 func (s *Store) CountUnacked(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE kind = ? AND acked_ms = 0`, string(gateway.AlarmRaised)).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE kind = ? AND acked_ms = 0`, string(event.AlarmRaised)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count unacknowledged alarms: %w", err)
 	}

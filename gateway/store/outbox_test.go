@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 )
 
 func openOutboxTest(tb testing.TB) *Store {
@@ -20,15 +20,15 @@ func openOutboxTest(tb testing.TB) *Store {
 	return s
 }
 
-func appendKinds(tb testing.TB, s *Store, kinds ...gateway.Kind) []*gateway.Event {
+func appendKinds(tb testing.TB, s *Store, kinds ...event.Kind) []*event.Event {
 	tb.Helper()
-	var evs []*gateway.Event
+	var evs []*event.Event
 	for i, k := range kinds {
-		ev := &gateway.Event{Kind: k, Severity: gateway.Info, Sensor: fmt.Sprintf("s%d", i), Time: time.UnixMilli(1_700_000_000_000 + int64(i))}
-		if k == gateway.AlarmRaised {
-			ev.ID = gateway.NewID()
+		ev := &event.Event{Kind: k, Severity: event.Info, Sensor: fmt.Sprintf("s%d", i), Time: time.UnixMilli(1_700_000_000_000 + int64(i))}
+		if k == event.AlarmRaised {
+			ev.ID = event.NewID()
 			ev.AlarmID = ev.ID
-			ev.Severity = gateway.Critical
+			ev.Severity = event.Critical
 		}
 		evs = append(evs, ev)
 	}
@@ -40,17 +40,17 @@ func appendKinds(tb testing.TB, s *Store, kinds ...gateway.Kind) []*gateway.Even
 
 func TestEvictTelemetry(t *testing.T) {
 	ctx := context.Background()
-	tel, alarm := gateway.StateChange, gateway.AlarmRaised
+	tel, alarm := event.StateChange, event.AlarmRaised
 	tests := []struct {
 		name        string
-		kinds       []gateway.Kind
+		kinds       []event.Kind
 		max         int
 		wantEvicted int64
 		wantPending []int64 // seqs left in the outbox, in Pending order
 	}{
-		{name: "under the bound", kinds: []gateway.Kind{tel, alarm, tel}, max: 3, wantEvicted: 0, wantPending: []int64{2, 1, 3}},
-		{name: "oldest telemetry first", kinds: []gateway.Kind{tel, tel, alarm, tel}, max: 2, wantEvicted: 2, wantPending: []int64{3, 4}},
-		{name: "alarms never", kinds: []gateway.Kind{alarm, tel, alarm, alarm}, max: 1, wantEvicted: 1, wantPending: []int64{1, 3, 4}},
+		{name: "under the bound", kinds: []event.Kind{tel, alarm, tel}, max: 3, wantEvicted: 0, wantPending: []int64{2, 1, 3}},
+		{name: "oldest telemetry first", kinds: []event.Kind{tel, tel, alarm, tel}, max: 2, wantEvicted: 2, wantPending: []int64{3, 4}},
+		{name: "alarms never", kinds: []event.Kind{alarm, tel, alarm, alarm}, max: 1, wantEvicted: 1, wantPending: []int64{1, 3, 4}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +86,7 @@ func TestEvictTelemetry(t *testing.T) {
 func TestResendDueAndAck(t *testing.T) {
 	ctx := context.Background()
 	s := openOutboxTest(t)
-	evs := appendKinds(t, s, gateway.AlarmRaised, gateway.StateChange, gateway.AlarmRaised)
+	evs := appendKinds(t, s, event.AlarmRaised, event.StateChange, event.AlarmRaised)
 	t0 := time.UnixMilli(1_800_000_000_000)
 
 	due, err := s.ResendDue(ctx, t0, 10)
@@ -144,7 +144,7 @@ func TestMarksLeaveCommitsFullySynced(t *testing.T) {
 	if got := s.Committed(); got != 0 {
 		t.Fatalf("new store: Committed = %d, want 0", got)
 	}
-	evs := appendKinds(t, s, gateway.AlarmRaised, gateway.StateChange)
+	evs := appendKinds(t, s, event.AlarmRaised, event.StateChange)
 	if got := s.Committed(); got != evs[1].Seq {
 		t.Fatalf("Committed = %d, want %d", got, evs[1].Seq)
 	}

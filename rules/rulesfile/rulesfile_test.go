@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/rules"
 	"github.com/safehub-iot/safehub/rules/rulesfile"
 )
@@ -69,10 +69,10 @@ rules:
 		t.Errorf("location = %v, want %v", f.Location, berlin)
 	}
 	want := []rules.Rule{
-		{ID: "cold", Kind: rules.Threshold, Severity: gateway.High, Sensors: []string{"climate-living"}, Quantity: "temperature",
+		{ID: "cold", Kind: rules.Threshold, Severity: event.High, Sensors: []string{"climate-living"}, Quantity: "temperature",
 			Below: true, RaiseAt: 16, ClearAt: 18.5, RaiseAfter: 3 * time.Hour,
 			Escalate: rules.Escalation{After: 30 * time.Minute, Repeat: time.Hour, Siren: true}},
-		{ID: "not-up", Kind: rules.Inactivity, Severity: gateway.High, Sensors: []string{"motion-hall", "door-entrance"},
+		{ID: "not-up", Kind: rules.Inactivity, Severity: event.High, Sensors: []string{"motion-hall", "door-entrance"},
 			Window: rules.Window{From: 23*60 + 30, To: 6*60 + 15}, Quiet: 2 * time.Hour},
 	}
 	if len(f.Rules) != len(want) {

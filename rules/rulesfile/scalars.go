@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/rules"
 )
 
@@ -80,24 +80,24 @@ func (p *parser) dur(n *yaml.Node, path string, positive bool) time.Duration {
 	return 0
 }
 
-func (p *parser) severity(n *yaml.Node, path string, k rules.Kind) gateway.Severity {
+func (p *parser) severity(n *yaml.Node, path string, k rules.Kind) event.Severity {
 	if n == nil {
 		switch k {
 		case rules.Digital, rules.Fall:
-			return gateway.Critical
+			return event.Critical
 		case rules.Health:
 			return ""
 		}
-		return gateway.High
+		return event.High
 	}
 	s, ok := p.scalar(n, path, "a severity")
 	if !ok {
-		return gateway.High
+		return event.High
 	}
-	sev, err := gateway.ParseSeverity(s)
+	sev, err := event.ParseSeverity(s)
 	if err != nil {
 		p.errf(n, path, "%v", err)
-		return gateway.High
+		return event.High
 	}
 	return sev
 }

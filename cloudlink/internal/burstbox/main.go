@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/safehub-iot/safehub/cloudlink"
-	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway/store"
 )
 
@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string) error {
 	cfg := cloudlink.Default()
 	cfg.Site, cfg.Brokers, cfg.Version = *site, []string{*broker}, "burstbox"
 	cfg.MinBackoff, cfg.MaxBackoff = 50*time.Millisecond, 200*time.Millisecond
-	wake := make(chan gateway.Event, 1)
+	wake := make(chan event.Event, 1)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	link, err := cloudlink.New(cfg, cloudlink.Deps{Store: st, Wake: wake, Log: log})
 	if err != nil {
@@ -62,8 +62,8 @@ func run(ctx context.Context, args []string) error {
 	go func() { done <- link.Run(ctx) }()
 
 	for i := last + 1; i <= int64(*n) && ctx.Err() == nil; i++ {
-		id := gateway.NewID()
-		ev := &gateway.Event{ID: id, AlarmID: id, Kind: gateway.AlarmRaised, Severity: gateway.Critical,
+		id := event.NewID()
+		ev := &event.Event{ID: id, AlarmID: id, Kind: event.AlarmRaised, Severity: event.Critical,
 			Rule: "call", Sensor: fmt.Sprintf("button-%d", i), Time: time.Now(), Message: fmt.Sprintf("burst %d", i)}
 		if err := st.Append(ctx, ev); err != nil {
 			return err

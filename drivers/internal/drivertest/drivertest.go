@@ -15,6 +15,7 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/i2c"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -94,10 +95,10 @@ func (r *Recorder) Values(q string) []float64 {
 }
 
 // Health returns the health of every status, in order.
-func (r *Recorder) Health() []gateway.Health {
+func (r *Recorder) Health() []event.Health {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []gateway.Health
+	var out []event.Health
 	for _, s := range r.statuses {
 		out = append(out, s.Health)
 	}

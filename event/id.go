@@ -1,4 +1,4 @@
-package gateway
+package event
 
 import "github.com/google/uuid"
 
