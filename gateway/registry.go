@@ -120,6 +120,8 @@ type Driver struct {
 	Configure func(spec SensorSpec) (Opener, error)
 	// ConfigureOutput, if set, validates an output's options (no I/O).
 	ConfigureOutput func(spec OutputSpec) (OutputOpener, error)
+	// Pairing, if set, learns new devices of this family (see Pairing).
+	Pairing Pairing
 }
 
 var (
@@ -149,6 +151,11 @@ func LookupDriver(name string) *Driver {
 func DriverNames() []string {
 	regMu.RLock()
 	defer regMu.RUnlock()
+	return sortedNames()
+}
+
+// sortedNames lists the registered drivers, sorted; regMu must be held.
+func sortedNames() []string {
 	names := make([]string, 0, len(drivers))
 	for n := range drivers {
 		names = append(names, n)

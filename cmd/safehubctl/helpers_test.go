@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	safehubdBin = filepath.Join(dir, "safehubd")
-	build := exec.Command("go", "build", "-o", safehubdBin, "github.com/safehub-iot/safehub/cmd/safehubd")
+	build := exec.Command("go", "build", "-tags", "simhw", "-o", safehubdBin, "github.com/safehub-iot/safehub/cmd/safehubd")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build safehubd:", err)

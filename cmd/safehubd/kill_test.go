@@ -21,7 +21,7 @@ import (
 func buildDaemon(tb testing.TB) string {
 	tb.Helper()
 	bin := filepath.Join(tb.TempDir(), "safehubd")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-tags", "simhw", "-o", bin, ".").CombinedOutput()
 	require.NoError(tb, err, "go build: %s", out)
 	return bin
 }

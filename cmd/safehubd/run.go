@@ -133,8 +133,9 @@ func runDaemon(ctx context.Context, path string, stallSignal bool, stderr io.Wri
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
 	d, err := daemon.New(ctx, daemon.Options{
-		ConfigPath: path,
-		Log:        log,
+		ConfigPath:   path,
+		OpenHardware: openHardware,
+		Log:          log,
 		Notify: func(state string) {
 			if _, err := sdaemon.SdNotify(false, state); err != nil {
 				log.Warn("systemd notify", "err", err)

@@ -107,7 +107,7 @@ func meaningNames() []string {
 }
 
 func init() {
-	gateway.Register(&gateway.Driver{Name: "rf433", Kinds: []string{"pendant", "door", "smoke"}, Configure: configure})
+	gateway.Register(&gateway.Driver{Name: "rf433", Kinds: []string{"pendant", "door", "smoke"}, Configure: configure, Pairing: pairing{}})
 }
 
 func configure(spec gateway.SensorSpec) (gateway.Opener, error) {

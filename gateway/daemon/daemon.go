@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -16,9 +17,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/safehub-iot/safehub/cloudlink"
-	"github.com/safehub-iot/safehub/drivers/hostio"
 	"github.com/safehub-iot/safehub/event"
-	"github.com/safehub-iot/safehub/firmware-sim/simhw"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/clocksync"
 	"github.com/safehub-iot/safehub/gateway/config"
@@ -28,14 +27,23 @@ import (
 // Version is the daemon's version, set by the build.
 var Version = "dev"
 
+// ErrNoHardware is returned by New when Options has neither Hardware nor
+// OpenHardware.
+var ErrNoHardware = errors.New("no hardware given: set Options.Hardware or Options.OpenHardware")
+
 // Options configures a Daemon. Only ConfigPath is required.
 type Options struct {
 	ConfigPath string
-	// Hardware overrides what the config's hardware field selects (tests and
-	// the simulator pass their own).
+	// Hardware is the box's hardware, already open (tests and the
+	// simulator pass their own). When nil, OpenHardware opens it.
 	Hardware gateway.Hardware
-	Clock    gateway.Clock
-	Log      *slog.Logger
+	// OpenHardware opens the hardware that the config's hardware field
+	// names ("periph", "sim"): cmd/ decides what each name means, so the
+	// daemon links no particular host or simulator. A result that is an
+	// io.Closer is closed when the daemon stops.
+	OpenHardware func(name string, clock gateway.Clock) (gateway.Hardware, error)
+	Clock        gateway.Clock
+	Log          *slog.Logger
 	// Notify, if set, receives systemd notifications ("READY=1",
 	// "WATCHDOG=1", "STOPPING=1", "RELOADING=1").
 	Notify func(state string)
@@ -93,17 +101,18 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	d.closers = append(d.closers, st.Close)
 	d.hw = opts.Hardware
 	if d.hw == nil {
-		switch cfg.Hardware {
-		case "sim":
-			d.hw = simhw.New(d.clock)
-		default:
-			h, err := hostio.New()
-			if err != nil {
-				st.Close()
-				return nil, err
-			}
-			d.hw = h
-			d.closers = append(d.closers, h.Close)
+		if opts.OpenHardware == nil {
+			st.Close()
+			return nil, fmt.Errorf("hardware %q: %w", cfg.Hardware, ErrNoHardware)
+		}
+		h, err := opts.OpenHardware(cfg.Hardware, d.clock)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("open hardware %q: %w", cfg.Hardware, err)
+		}
+		d.hw = h
+		if c, ok := h.(io.Closer); ok {
+			d.closers = append(d.closers, c.Close)
 		}
 	}
 	eval, err := d.buildEvaluator(cfg)

@@ -7,70 +7,48 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
-	"github.com/safehub-iot/safehub/drivers/rfbridge"
+	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
 )
 
-// pairEvent is the event a learned code's data bits stand for, by kind:
-// the one a device of that kind cannot do without.
-var pairEvent = map[string]string{"pendant": "press", "door": "open", "smoke": "alarm"}
+// pairer returns what pairs wireless devices: the registered driver with
+// the Pairing ability for the requested kind.
+func (d *Daemon) pairer() api.Pairer { return registryPairer{d: d} }
 
-// pairCheckIn is a paired device's supervision window until the technician
-// sets the vendor's (most report in every hour or two).
-const pairCheckIn = "3h"
+type registryPairer struct{ d *Daemon }
 
-// pairer returns what pairs 433 MHz devices through the RF bridge.
-func (d *Daemon) pairer() api.Pairer { return rfPairer{d: d} }
-
-type rfPairer struct{ d *Daemon }
-
-// Pair listens on the bridge for the next unknown code, adds the device to
-// the config file as a sensor (atomically, keeping comments) and reloads.
-func (p rfPairer) Pair(ctx context.Context, req api.PairRequest) (api.PairResult, error) {
+// Pair asks the driver that can pair req.Kind to learn the next unknown
+// device, adds it to the config file as a sensor (atomically, keeping
+// comments) and reloads.
+func (p registryPairer) Pair(ctx context.Context, req api.PairRequest) (api.PairResult, error) {
 	d := p.d
 	cfg := d.Config()
-	ev, ok := pairEvent[req.Kind]
-	if !ok {
-		return api.PairResult{}, fmt.Errorf("%w: kind %q: expected pendant, door or smoke", api.ErrBadRequest, req.Kind)
+	drv := gateway.PairingDriver(req.Kind)
+	if drv == nil {
+		return api.PairResult{}, fmt.Errorf("%w: kind %q: expected one of %s", api.ErrBadRequest, req.Kind, strings.Join(gateway.PairableKinds(), ", "))
 	}
 	if slices.ContainsFunc(cfg.Sensors, func(s config.Sensor) bool { return s.ID == req.Name }) {
 		return api.PairResult{}, fmt.Errorf("%w: a sensor named %q exists already", api.ErrBadRequest, req.Name)
 	}
-	opts := rfbridge.DefaultOptions()
-	opts.Port = req.Port
-	if opts.Port == "" {
-		for _, s := range cfg.Sensors {
-			if s.Driver == "rf433" {
-				if err := s.Options.Decode(&opts); err == nil && opts.Port != "" {
-					break
-				}
-			}
+	var same []gateway.SensorSpec
+	for _, s := range cfg.SensorSpecs() {
+		if s.Driver == drv.Name {
+			same = append(same, s)
 		}
 	}
-	if opts.Port == "" {
-		return api.PairResult{}, fmt.Errorf("%w: no wireless sensor in config to take the bridge's port from: give the port (e.g. /dev/ttyUSB0)", api.ErrBadRequest)
-	}
-	br, err := rfbridge.OpenBridge(d.env(), opts.Port, opts.Baud)
-	if err != nil {
-		return api.PairResult{}, fmt.Errorf("open the RF bridge on %s: %w", opts.Port, err)
-	}
-	defer br.Close()
-	d.log.Info("pairing: learn mode", "port", opts.Port, "name", req.Name, "timeout", req.Timeout)
-	code, err := rfbridge.Learn(ctx, opts.Port, req.Timeout)
-	if errors.Is(err, rfbridge.ErrLearnTimeout) {
-		return api.PairResult{}, fmt.Errorf("nothing new heard on %s within %s: trigger the device closer to the box, or check its battery", opts.Port, req.Timeout)
-	}
-	if err != nil {
+	d.log.Info("pairing: learn mode", "driver", drv.Name, "port", req.Port, "name", req.Name, "timeout", req.Timeout)
+	got, err := drv.Pairing.Pair(ctx, d.env(), gateway.PairRequest{Kind: req.Kind, Port: req.Port, Timeout: req.Timeout, Sensors: same})
+	switch {
+	case errors.Is(err, gateway.ErrPairRequest):
+		return api.PairResult{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	case err != nil:
 		return api.PairResult{}, err
 	}
-	res := api.PairResult{Sensor: req.Name, Code: code.String(), Address: code.Address(), Port: opts.Port}
-	sensor := map[string]any{
-		"id": req.Name, "kind": req.Kind, "driver": "rf433",
-		"options": map[string]any{"port": opts.Port, "address": code.Address(), "events": map[string]uint8{ev: code.Data()},
-			"check_in": pairCheckIn},
-	}
+	res := api.PairResult{Sensor: req.Name, Code: got.Code, Address: got.Address, Port: got.Port}
+	sensor := map[string]any{"id": req.Name, "kind": req.Kind, "driver": drv.Name, "options": got.Options}
 	if req.Room != "" {
 		sensor["room"] = req.Room
 	}
