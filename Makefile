@@ -5,12 +5,13 @@ LDFLAGS   := -X github.com/safehub-iot/safehub/gateway/daemon.Version=$(VERSION)
 BIN       := bin
 CMDS      := safehubd safehubctl safehub-center safehub-sim
 
-.PHONY: help deps build test test-short vet fmt demo bench bench-district release clean
+.PHONY: help deps build test test-short vet fmt tidy lint tools demo bench bench-district release clean
 
 help:
 	@echo "make deps      install what the tests need (Debian: mosquitto, chromium, cross compilers, qemu)"
 	@echo "make build     build the four commands into $(BIN)/"
-	@echo "make test      gofmt, go vet and every test with the race detector"
+	@echo "make test      gofmt, go vet, go mod tidy -diff, staticcheck and every test with the race detector"
+	@echo "make lint      staticcheck (built from the tools module, tools/go.mod)"
 	@echo "make demo      run the center console and one simulated home"
 	@echo "make bench     run the benchmarks and print their figures (make bench-district: 1,000 and 10,000 homes)"
 	@echo "make test-arm64  the package tests cross-built for arm64, run under qemu"
@@ -29,7 +30,25 @@ fmt:
 vet:
 	$(GO) vet ./...
 
-test: fmt vet
+# go.mod and go.sum must be tidy, the product's and the tools' alike.
+tidy:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; }
+	@cd tools && $(GO) mod tidy -diff || { echo "tools/go.mod not tidy: run (cd tools && go mod tidy)"; exit 1; }
+
+# Build-only tools come from their own module, so none of their
+# dependencies enter the product's module graph.
+TOOLS := $(BIN)/tools
+tools: $(TOOLS)/staticcheck $(TOOLS)/nfpm
+$(TOOLS)/staticcheck: tools/go.mod tools/go.sum
+	cd tools && $(GO) build -o ../$(TOOLS)/ honnef.co/go/tools/cmd/staticcheck
+$(TOOLS)/nfpm: tools/go.mod tools/go.sum
+	cd tools && $(GO) build -o ../$(TOOLS)/ github.com/goreleaser/nfpm/v2/cmd/nfpm
+
+lint: $(TOOLS)/staticcheck
+	$(TOOLS)/staticcheck ./...
+	$(TOOLS)/staticcheck -tags simhw ./cmd/safehubd
+
+test: fmt vet tidy lint
 	$(GO) test -race -timeout 15m ./...
 
 test-short:
@@ -102,9 +121,9 @@ $(DIST)/bin-%: FORCE
 
 deb: $(addprefix deb-,$(DEB_TARGETS))
 
-deb-%: $(DIST)/bin-%
+deb-%: $(DIST)/bin-% $(TOOLS)/nfpm
 	BINDIR=$(DIST)/$* DEB_ARCH=$(nfpm_arch_$*) DEB_VERSION=$(DEB_VERSION) \
-		$(GO) tool nfpm package --config configs/packaging/nfpm.yaml --packager deb --target $(DIST)/
+		$(TOOLS)/nfpm package --config configs/packaging/nfpm.yaml --packager deb --target $(DIST)/
 	@./configs/packaging/check-deb $(DIST)/safehub_$(DEB_VERSION)_$(subst arm7,armhf,$(nfpm_arch_$*)).deb
 
 test-arm64:
