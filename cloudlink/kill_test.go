@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,7 +35,7 @@ func buildBurstbox(tb testing.TB) string {
 			return
 		}
 		burstboxPath = filepath.Join(burstboxDir, "burstbox")
-		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", burstboxPath, "./internal/burstbox")
+		cmd := exec.Command("go", "build", "-o", burstboxPath, "./internal/burstbox")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			burstboxErr = fmt.Errorf("go build burstbox: %v\n%s", err, out)
