@@ -24,7 +24,7 @@ import (
 // ConfigDir is configs/center in this checkout.
 func ConfigDir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "configs", "center")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "configs", "center")
 }
 
 // StartMosquitto starts the district broker with a certificate for it and
