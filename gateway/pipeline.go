@@ -1,10 +1,12 @@
+// The event loop: the Pipeline and its constructor, the emitters through which
+// sensors report into it, and Run, which turns every reading, status, timer
+// and control call into actions on one goroutine.
+
 package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -22,12 +24,6 @@ type EventStore interface {
 	// GetState returns a saved blob or an error wrapping ErrNoState.
 	GetState(ctx context.Context, key string) ([]byte, error)
 }
-
-// State keys the pipeline saves.
-const (
-	stateActiveAlarms = "pipeline.active_alarms"
-	stateEvaluator    = "rules.state"
-)
 
 // PipelineConfig builds a Pipeline.
 type PipelineConfig struct {
@@ -80,18 +76,6 @@ type input struct {
 	status  *Status
 }
 
-// SensorHealth is one sensor's condition for status reports and heartbeats.
-type SensorHealth struct {
-	ID       string       `json:"id"`
-	Kind     string       `json:"kind"`
-	Room     string       `json:"room,omitempty"`
-	Health   event.Health `json:"health"`
-	Reason   string       `json:"reason,omitempty"`
-	LastSeen time.Time    `json:"last_seen,omitzero"`
-	// Last holds the latest value of each quantity.
-	Last map[string]float64 `json:"last,omitempty"`
-}
-
 // NewPipeline builds a pipeline; Run starts it.
 func NewPipeline(cfg PipelineConfig) *Pipeline {
 	p := &Pipeline{
@@ -120,17 +104,6 @@ func NewPipeline(cfg PipelineConfig) *Pipeline {
 	}
 	p.alive.Store(p.clock.Now().UnixNano())
 	return p
-}
-
-// AddOutput registers an opened output under its id and kind. Call before
-// Run.
-func (p *Pipeline) AddOutput(id, kind string, o Output) {
-	p.outMu.Lock()
-	defer p.outMu.Unlock()
-	p.outputs[id] = append(p.outputs[id], o)
-	if kind != id {
-		p.outputs[kind] = append(p.outputs[kind], o)
-	}
 }
 
 // Emitter returns the emitter for one sensor: whatever the driver reports
@@ -174,45 +147,6 @@ func (p *Pipeline) SetTestMode(on bool) { p.testMode.Store(on) }
 // TestMode reports whether events are being marked as tests.
 func (p *Pipeline) TestMode() bool { return p.testMode.Load() }
 
-// Health returns each sensor's condition, sorted by config order is not
-// kept: callers sort as they need.
-func (p *Pipeline) Health() []SensorHealth {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := make([]SensorHealth, 0, len(p.health))
-	for _, h := range p.health {
-		c := *h
-		if h.Last != nil {
-			c.Last = make(map[string]float64, len(h.Last))
-			for k, v := range h.Last {
-				c.Last[k] = v
-			}
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// Subscribe returns a channel of committed events. A subscriber that falls
-// more than buf events behind misses events (logged): the store, not this
-// channel, is the record. Call the returned func to unsubscribe.
-func (p *Pipeline) Subscribe(buf int) (<-chan event.Event, func()) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ch := make(chan event.Event, buf)
-	id := p.nextID
-	p.nextID++
-	p.subs[id] = ch
-	return ch, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if c, ok := p.subs[id]; ok {
-			delete(p.subs, id)
-			close(c)
-		}
-	}
-}
-
 // Exec runs fn on the event loop and applies the actions it returns, as if
 // the evaluator had decided them. The cloud link's downlink commands and the
 // local API use it. It returns when the actions are committed.
@@ -236,23 +170,6 @@ func (p *Pipeline) Exec(ctx context.Context, fn func(now time.Time, eval Evaluat
 	}
 }
 
-// Acknowledge records that the center acknowledged the alarm with this id:
-// the evaluator stops escalating it and the "help is coming" LED lights.
-func (p *Pipeline) Acknowledge(ctx context.Context, alarmID string) error {
-	return p.Exec(ctx, func(now time.Time, eval Evaluator) []Action {
-		acts := []Action{{Output: "led_help_coming", On: true}}
-		for key, id := range p.active {
-			if id != alarmID {
-				continue
-			}
-			if h, ok := eval.(AckHandler); ok {
-				acts = append(acts, h.Acknowledged(now, key)...)
-			}
-		}
-		return acts
-	})
-}
-
 // SetEvaluator replaces the rules (after a validated reload). Active alarms
 // stay active.
 func (p *Pipeline) SetEvaluator(ctx context.Context, eval Evaluator) error {
@@ -265,19 +182,6 @@ func (p *Pipeline) SetEvaluator(ctx context.Context, eval Evaluator) error {
 // SwapEvaluator replaces the rules from inside an Exec function (which runs
 // on the loop); elsewhere use SetEvaluator.
 func (p *Pipeline) SwapEvaluator(eval Evaluator) { p.eval = eval }
-
-// ActiveAlarms returns the ids of the alarms currently active, by key. It
-// runs on the loop.
-func (p *Pipeline) ActiveAlarms(ctx context.Context) (map[AlarmKey]string, error) {
-	out := map[AlarmKey]string{}
-	err := p.Exec(ctx, func(time.Time, Evaluator) []Action {
-		for k, v := range p.active {
-			out[k] = v
-		}
-		return nil
-	})
-	return out, err
-}
 
 // Run loads saved state and runs the loop until ctx is done. Before
 // returning it commits every reading already queued, so a SIGTERM loses
@@ -343,45 +247,6 @@ func (p *Pipeline) arm(t interface{ Reset(time.Duration) bool }) {
 	t.Reset(d)
 }
 
-func (p *Pipeline) restore(ctx context.Context, now time.Time) error {
-	if data, err := p.store.GetState(ctx, stateActiveAlarms); err == nil {
-		var saved []activeAlarm
-		if err := json.Unmarshal(data, &saved); err != nil {
-			return fmt.Errorf("pipeline: decode active alarms: %w", err)
-		}
-		for _, a := range saved {
-			p.active[a.Key] = a.ID
-		}
-	} else if !errors.Is(err, ErrNoState) {
-		return fmt.Errorf("pipeline: %w", err)
-	}
-	ss, ok := p.eval.(StateSaver)
-	if !ok {
-		return nil
-	}
-	data, err := p.store.GetState(ctx, stateEvaluator)
-	if errors.Is(err, ErrNoState) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("pipeline: %w", err)
-	}
-	acts, err := ss.LoadState(now, data)
-	if err != nil {
-		// Rules changed shape: start their timers afresh rather than not
-		// start at all. Active alarms are kept.
-		p.log.Error("saved rule state not usable; rule timers start afresh", "err", err)
-		return nil
-	}
-	p.applyLogged(ctx, now, acts)
-	return nil
-}
-
-type activeAlarm struct {
-	Key AlarmKey `json:"key"`
-	ID  string   `json:"id"`
-}
-
 func (p *Pipeline) handle(ctx context.Context, in input) {
 	now := p.clock.Now()
 	switch {
@@ -422,212 +287,4 @@ func (p *Pipeline) handle(ctx context.Context, in input) {
 		acts = append(acts, p.eval.Status(now, s)...)
 		p.applyLogged(ctx, now, acts)
 	}
-}
-
-// BatteryRenotify is how often a battery still reported low is reported to
-// the center again, in case the first notice went unheeded.
-const BatteryRenotify = 24 * time.Hour
-
-// batteryNotice turns a device's low-battery report into one low_battery
-// event (a maintenance notice for the center, not an alarm), whatever the
-// rules say: no sensor's dying battery may go unnoticed. A pendant repeats
-// the flag with every transmission, so further reports are quiet until
-// BatteryRenotify has passed; a report of a good battery ends the episode.
-func (p *Pipeline) batteryNotice(r Reading) *event.Event {
-	if r.Quantity != QBatteryLow {
-		return nil
-	}
-	if r.Value == 0 {
-		delete(p.battery, r.Sensor)
-		return nil
-	}
-	if last, ok := p.battery[r.Sensor]; ok && r.Time.Sub(last) < BatteryRenotify {
-		return nil
-	}
-	p.battery[r.Sensor] = r.Time
-	return &event.Event{Kind: event.LowBattery, Severity: event.Low, Sensor: r.Sensor, Message: "battery low: replace it", Time: r.Time}
-}
-
-// healthChange updates a sensor's health and returns the event for a real
-// transition: a fault reported twice is one fault event.
-func (p *Pipeline) healthChange(s Status) *event.Event {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	h := p.health[s.Sensor]
-	if h == nil {
-		return nil
-	}
-	prev := h.Health
-	h.Health, h.Reason = s.Health, s.Reason
-	switch {
-	case s.Health == event.HealthFault && prev != event.HealthFault:
-		return &event.Event{Kind: event.SensorFault, Severity: event.High, Sensor: s.Sensor, Message: s.Reason, Time: s.Time}
-	case s.Health == event.HealthOK && prev == event.HealthFault:
-		return &event.Event{Kind: event.SensorRestored, Severity: event.Info, Sensor: s.Sensor, Message: "sensor working again", Time: s.Time}
-	}
-	return nil
-}
-
-func (p *Pipeline) applyLogged(ctx context.Context, now time.Time, acts []Action) {
-	if err := p.apply(ctx, now, acts); err != nil {
-		p.log.Error("commit events failed; will retry", "err", err, "pending", len(p.retry))
-	}
-}
-
-// apply drives outputs and commits events. Events whose commit fails are
-// kept and retried before anything newer, so order is kept and nothing is
-// lost while the store recovers.
-func (p *Pipeline) apply(ctx context.Context, now time.Time, acts []Action) error {
-	activeChanged := false
-	evs := p.retry
-	var outs []Action
-	for _, a := range acts {
-		if a.Output != "" {
-			outs = append(outs, a)
-		}
-		if a.Event == nil {
-			continue
-		}
-		ev := *a.Event
-		if !p.complete(now, &ev, &activeChanged) {
-			continue
-		}
-		evs = append(evs, &ev)
-	}
-	state := map[string][]byte{}
-	if activeChanged {
-		list := make([]activeAlarm, 0, len(p.active))
-		for k, id := range p.active {
-			list = append(list, activeAlarm{Key: k, ID: id})
-		}
-		data, err := json.Marshal(list)
-		if err != nil {
-			return fmt.Errorf("pipeline: encode active alarms: %w", err)
-		}
-		state[stateActiveAlarms] = data
-	}
-	if ss, ok := p.eval.(StateSaver); ok {
-		data, changed, err := ss.SaveState()
-		if err != nil {
-			p.log.Error("save rule state", "err", err)
-		} else if changed {
-			state[stateEvaluator] = data
-		}
-	}
-	// Outputs first: the siren must sound even if the disk is failing.
-	for _, a := range outs {
-		p.setOutput(a.Output, a.On)
-	}
-	if len(evs) == 0 && len(state) == 0 {
-		return nil
-	}
-	if err := p.store.Commit(ctx, evs, state); err != nil {
-		p.retry = evs
-		return err
-	}
-	p.retry = nil
-	p.publish(evs)
-	return nil
-}
-
-// complete fills in what the pipeline owns and applies the one-alarm-per-key
-// lifecycle. It reports false for an event to drop.
-func (p *Pipeline) complete(now time.Time, ev *event.Event, activeChanged *bool) bool {
-	if ev.Time.IsZero() {
-		ev.Time = now
-	}
-	if spec, ok := p.sensors[ev.Sensor]; ok {
-		if ev.SensorKind == "" {
-			ev.SensorKind = spec.Kind
-		}
-		if ev.Room == "" {
-			ev.Room = spec.Room
-		}
-	}
-	if p.testMode.Load() {
-		ev.Test = true
-	}
-	if p.unsure != nil && p.unsure() {
-		ev.ClockUnsure = true
-	}
-	if ev.Severity == "" {
-		ev.Severity = event.Info
-	}
-	if ev.ID == "" {
-		ev.ID = event.NewID()
-	}
-	key := AlarmKey{Rule: ev.Rule, Sensor: ev.Sensor}
-	switch ev.Kind {
-	case event.AlarmRaised:
-		if _, dup := p.active[key]; dup {
-			return false
-		}
-		ev.AlarmID = ev.ID
-		p.active[key] = ev.ID
-		*activeChanged = true
-	case event.AlarmCleared, event.AlarmCancelled:
-		id, ok := p.active[key]
-		if !ok {
-			return ev.AlarmID != ""
-		}
-		ev.AlarmID = id
-		delete(p.active, key)
-		*activeChanged = true
-	case event.AlarmEscalated:
-		id, ok := p.active[key]
-		if !ok {
-			return false
-		}
-		ev.AlarmID = id
-	}
-	return true
-}
-
-func (p *Pipeline) setOutput(name string, on bool) {
-	p.outMu.Lock()
-	outs := p.outputs[name]
-	p.outMu.Unlock()
-	for _, o := range outs {
-		if err := o.Set(on); err != nil {
-			p.log.Error("drive output", "output", name, "on", on, "err", err)
-		}
-	}
-}
-
-func (p *Pipeline) publish(evs []*event.Event) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, ev := range evs {
-		p.log.Info("event", "seq", ev.Seq, "kind", ev.Kind, "severity", ev.Severity, "sensor", ev.Sensor, "msg", ev.Message, "test", ev.Test)
-		for id, ch := range p.subs {
-			select {
-			case ch <- *ev:
-			default:
-				p.log.Warn("event subscriber too slow; event skipped for it", "subscriber", id, "seq", ev.Seq)
-			}
-		}
-	}
-}
-
-// SetSensors replaces the sensor list after a config reload: health entries
-// of removed sensors go, new ones start as unknown, kept ones keep their
-// state.
-func (p *Pipeline) SetSensors(ctx context.Context, specs []SensorSpec) error {
-	return p.Exec(ctx, func(time.Time, Evaluator) []Action {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		next := map[string]SensorSpec{}
-		health := map[string]*SensorHealth{}
-		for _, s := range specs {
-			next[s.ID] = s
-			h, ok := p.health[s.ID]
-			if !ok {
-				h = &SensorHealth{ID: s.ID, Health: event.HealthUnknown}
-			}
-			h.Kind, h.Room = s.Kind, s.Room
-			health[s.ID] = h
-		}
-		p.sensors, p.health = next, health
-		return nil
-	})
 }

@@ -1,8 +1,10 @@
+// The Engine and its evaluation loop: how a reading, a driver status and a
+// timer tick reach the rules' units, and when the engine asks to be woken.
+
 package rules
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/safehub-iot/safehub/event"
@@ -54,17 +56,6 @@ func (s *sensor) faulty() bool {
 	return s.driverFault || (s.health != nil && s.health.faulty())
 }
 
-// alarm is an active alarm of one (rule, sensor) key.
-type alarm struct {
-	key         gateway.AlarmKey
-	rule        *Rule
-	raised      time.Time
-	acked       bool
-	escalateAt  time.Time
-	escalations int
-	siren       bool
-}
-
 // Engine evaluates a rule set. It implements gateway.Evaluator,
 // gateway.AckHandler, gateway.Resetter and gateway.StateSaver. It is not
 // safe for concurrent use: the pipeline calls it from its one loop.
@@ -91,132 +82,6 @@ var (
 	_ gateway.Resetter   = (*Engine)(nil)
 	_ gateway.StateSaver = (*Engine)(nil)
 )
-
-// New builds an engine. The rules must come validated from rulesfile; New
-// checks only the invariants it relies on.
-func New(rs []Rule, opt Options) (*Engine, error) {
-	e := &Engine{
-		loc:     opt.Location,
-		sensors: map[string]*sensor{},
-		byKey:   map[gateway.AlarmKey]unit{},
-	}
-	if e.loc == nil {
-		e.loc = time.UTC
-	}
-	seen := map[string]bool{}
-	for i := range rs {
-		r := rs[i]
-		r.Sensors = slices.Clone(r.Sensors)
-		if err := r.check(); err != nil {
-			return nil, err
-		}
-		if seen[r.ID] {
-			return nil, fmt.Errorf("%w: duplicate id %q", ErrInvalid, r.ID)
-		}
-		seen[r.ID] = true
-		e.rules = append(e.rules, &r)
-		if err := e.build(&r); err != nil {
-			return nil, err
-		}
-	}
-	// A fall's cancel press is seen before the button's own rule, which
-	// then raises nothing for it.
-	for _, s := range e.sensors {
-		slices.SortStableFunc(s.handlers, func(a, b handler) int {
-			_, ca := a.(*fallCancel)
-			_, cb := b.(*fallCancel)
-			switch {
-			case ca && !cb:
-				return -1
-			case cb && !ca:
-				return 1
-			}
-			return 0
-		})
-	}
-	return e, nil
-}
-
-func (e *Engine) route(id string) *sensor {
-	s := e.sensors[id]
-	if s == nil {
-		s = &sensor{id: id}
-		e.sensors[id] = s
-	}
-	return s
-}
-
-func (e *Engine) add(u unit) error {
-	k := u.key()
-	if _, dup := e.byKey[k]; dup {
-		return fmt.Errorf("%w %q: sensor %q listed twice", ErrInvalid, k.Rule, k.Sensor)
-	}
-	e.byKey[k] = u
-	e.units = append(e.units, u)
-	return nil
-}
-
-func (e *Engine) build(r *Rule) error {
-	switch r.Kind {
-	case Digital:
-		for _, id := range r.Sensors {
-			u := &digitalUnit{rule: r, sensor: id}
-			if err := e.add(u); err != nil {
-				return err
-			}
-			e.route(id).handlers = append(e.route(id).handlers, u)
-		}
-	case Threshold:
-		for _, id := range r.Sensors {
-			u := &thresholdUnit{rule: r, sensor: id}
-			if err := e.add(u); err != nil {
-				return err
-			}
-			e.route(id).handlers = append(e.route(id).handlers, u)
-		}
-	case Fall:
-		for _, id := range r.Sensors {
-			u := &fallUnit{rule: r, sensor: id}
-			if err := e.add(u); err != nil {
-				return err
-			}
-			e.route(id).handlers = append(e.route(id).handlers, u)
-			for _, b := range r.CancelBy {
-				e.route(b).handlers = append(e.route(b).handlers, &fallCancel{u})
-			}
-		}
-	case Inactivity:
-		u := &inactivityUnit{rule: r, loc: e.loc}
-		if err := e.add(u); err != nil {
-			return err
-		}
-		for _, id := range r.Sensors {
-			e.route(id).handlers = append(e.route(id).handlers, u)
-		}
-	case NightDoor:
-		u := &nightDoorUnit{rule: r, loc: e.loc}
-		if err := e.add(u); err != nil {
-			return err
-		}
-		e.route(r.Door).handlers = append(e.route(r.Door).handlers, u)
-		for _, id := range r.Inside {
-			e.route(id).handlers = append(e.route(id).handlers, u)
-		}
-	case Health:
-		for _, id := range r.Sensors {
-			s := e.route(id)
-			if s.health != nil {
-				return fmt.Errorf("%w %q: sensor %q already watched by health rule %q", ErrInvalid, r.ID, id, s.health.rule.ID)
-			}
-			u := newHealthUnit(r, s)
-			if err := e.add(u); err != nil {
-				return err
-			}
-			s.health = u
-		}
-	}
-	return nil
-}
 
 // Rules returns the ids of the engine's rules, in file order.
 func (e *Engine) Rules() []string {
@@ -364,105 +229,4 @@ func (e *Engine) NextWake() (time.Time, bool) {
 		return time.Time{}, true
 	}
 	return e.wake, e.wakeSet
-}
-
-// Acknowledged implements gateway.AckHandler: escalation stops, and alarms
-// that end on acknowledgement (buttons, falls) are closed so the next press
-// raises a new one.
-func (e *Engine) Acknowledged(now time.Time, key gateway.AlarmKey) []gateway.Action {
-	e.begin(now)
-	if a := e.alarm(key); a != nil && !a.acked {
-		a.acked = true
-		a.escalateAt = time.Time{}
-		e.dirty = true
-		if a.rule.Kind == Fall || (a.rule.Kind == Digital && a.rule.Until == UntilAck) {
-			e.end(now, key, event.AlarmCleared, "acknowledged by the center")
-		}
-	}
-	return e.flush()
-}
-
-// Reset implements gateway.Resetter: latched alarms are cleared and the
-// siren silenced. A smoke input still active raises a new alarm at once.
-func (e *Engine) Reset(now time.Time) []gateway.Action {
-	e.begin(now)
-	var again []*digitalUnit
-	for _, u := range e.units {
-		d, ok := u.(*digitalUnit)
-		if !ok || d.rule.Until != UntilReset {
-			continue
-		}
-		if e.end(now, d.key(), event.AlarmCleared, "reset at the box") && d.known && d.on {
-			again = append(again, d)
-		}
-	}
-	for _, a := range e.alarms {
-		a.siren = false
-	}
-	e.siren(false)
-	for _, d := range again {
-		e.raise(now, d.rule, d.sensor, d.message("still active after reset"), nil)
-	}
-	return e.flush()
-}
-
-func (e *Engine) alarm(key gateway.AlarmKey) *alarm {
-	for _, a := range e.alarms {
-		if a.key == key {
-			return a
-		}
-	}
-	return nil
-}
-
-func (e *Engine) active(key gateway.AlarmKey) bool { return e.alarm(key) != nil }
-
-func (e *Engine) event(ev event.Event) {
-	e.out = append(e.out, gateway.Action{Event: &ev})
-}
-
-func (e *Engine) siren(on bool) {
-	if e.sirenOn == on {
-		return
-	}
-	e.sirenOn = on
-	e.out = append(e.out, gateway.Action{Output: "siren", On: on})
-}
-
-// raise opens the alarm of (r, sensor) unless one is active. It reports
-// whether it raised.
-func (e *Engine) raise(now time.Time, r *Rule, sensor, msg string, values map[string]float64) bool {
-	key := gateway.AlarmKey{Rule: r.ID, Sensor: sensor}
-	if e.active(key) {
-		return false
-	}
-	a := &alarm{key: key, rule: r, raised: now, siren: r.Siren}
-	if r.Escalate.After > 0 {
-		a.escalateAt = now.Add(r.Escalate.After)
-		e.schedule(a.escalateAt)
-	}
-	e.alarms = append(e.alarms, a)
-	e.dirty = true
-	e.event(event.Event{Kind: event.AlarmRaised, Severity: r.Severity, Rule: r.ID, Sensor: sensor, Message: msg, Values: values})
-	if a.siren {
-		e.siren(true)
-	}
-	return true
-}
-
-// end closes the active alarm of key with a cleared or cancelled event. It
-// reports whether one was active.
-func (e *Engine) end(now time.Time, key gateway.AlarmKey, kind event.Kind, msg string) bool {
-	i := slices.IndexFunc(e.alarms, func(a *alarm) bool { return a.key == key })
-	if i < 0 {
-		return false
-	}
-	a := e.alarms[i]
-	e.alarms = slices.Delete(e.alarms, i, i+1)
-	e.dirty = true
-	e.event(event.Event{Kind: kind, Severity: event.Info, Rule: key.Rule, Sensor: key.Sensor, Message: msg})
-	if a.siren && !slices.ContainsFunc(e.alarms, func(a *alarm) bool { return a.siren }) {
-		e.siren(false)
-	}
-	return true
 }

@@ -1,9 +1,11 @@
+// Store: one transaction per batch of received messages (events, sightings,
+// statuses), applied in order, and the fsync it may leave for Sync.
+
 package alarmdb
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -104,20 +106,6 @@ type batch struct {
 	res   IngestResult
 }
 
-// homeRow is a home as this batch sees it, with its pending write.
-type homeRow struct {
-	online bool
-	maxSeq int64
-	dirty  bool
-	// sighted: the home was heard from, last at lastSeen (the latest of
-	// the batch's sightings); heartbeat is the last limit announced (0:
-	// none).
-	sighted   bool
-	lastSeen  int64
-	heartbeat int64
-	status    string // "" unchanged
-}
-
 // stmt binds one of the DB's prepared statements to the transaction.
 func (b *batch) stmt(s *sql.Stmt) *sql.Stmt {
 	if t, ok := b.stmts[s]; ok {
@@ -159,94 +147,6 @@ func (b *batch) apply(i int, m *Message) error {
 	return nil
 }
 
-// home returns site's row, reading it (or adding the home, last seen at
-// lastSeen) on first use in the batch.
-func (b *batch) home(site string, lastSeen int64) (*homeRow, error) {
-	if h := b.homes[site]; h != nil {
-		return h, nil
-	}
-	h := &homeRow{}
-	err := b.stmt(b.d.st.readHome).QueryRowContext(b.ctx, site).Scan(&h.online, &h.maxSeq)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := b.stmt(b.d.st.addHome).ExecContext(b.ctx, site, lastSeen); err != nil {
-			return nil, fmt.Errorf("alarmdb: add home %s: %w", site, err)
-		}
-	} else if err != nil {
-		return nil, fmt.Errorf("alarmdb: read home %s: %w", site, err)
-	}
-	b.homes[site] = h
-	b.order = append(b.order, site)
-	return h, nil
-}
-
-// flush writes site's pending changes.
-func (b *batch) flush(site string) error {
-	h := b.homes[site]
-	if h == nil || !h.dirty {
-		return nil
-	}
-	if _, err := b.stmt(b.d.st.writeHome).ExecContext(b.ctx, h.maxSeq, h.status, h.sighted, h.lastSeen, h.heartbeat, site); err != nil {
-		return fmt.Errorf("alarmdb: update home %s: %w", site, err)
-	}
-	h.dirty, h.sighted, h.lastSeen, h.heartbeat, h.status = false, false, 0, 0, ""
-	return nil
-}
-
-// sighting marks a home heard from: online, and back if it had an open
-// outage, which it closes.
-func (b *batch) sighting(s *Sighting) error {
-	h, err := b.home(s.Site, 0)
-	if err != nil {
-		return err
-	}
-	if !h.online {
-		r, err := b.stmt(b.d.st.endOutage).ExecContext(b.ctx, ms(s.At), s.Site)
-		if err != nil {
-			return fmt.Errorf("alarmdb: end outage of %s: %w", s.Site, err)
-		}
-		if n, _ := r.RowsAffected(); n > 0 {
-			b.res.Back = append(b.res.Back, s.Site)
-		}
-		h.online = true
-		b.res.Changed = true
-	}
-	h.dirty, h.sighted = true, true
-	h.lastSeen = max(h.lastSeen, ms(s.At))
-	if s.HeartbeatLimit > 0 {
-		h.heartbeat = s.HeartbeatLimit.Milliseconds()
-	}
-	return nil
-}
-
-// status records a retained status: "online" is a sighting; anything else
-// marks the home offline since it was last heard from, opening an outage
-// (one per outage, however often the status is repeated).
-func (b *batch) status(st *Status) error {
-	if st.State == "online" {
-		if err := b.sighting(&Sighting{Site: st.Site, At: st.At, HeartbeatLimit: st.HeartbeatLimit}); err != nil {
-			return err
-		}
-		h := b.homes[st.Site]
-		h.status, h.dirty = st.State, true
-		return nil
-	}
-	h, err := b.home(st.Site, ms(st.At))
-	if err != nil {
-		return err
-	}
-	h.status, h.dirty = st.State, true
-	if err := b.flush(st.Site); err != nil { // goOffline reads last_seen_ms
-		return err
-	}
-	was, err := goOffline(b.ctx, b.tx, st.Site, "box reported "+st.State)
-	if err != nil {
-		return err
-	}
-	h.online = false
-	b.res.Changed = b.res.Changed || was
-	return nil
-}
-
 // finish writes the homes back and reads the open gaps of the homes whose
 // gaps changed.
 func (b *batch) finish() error {
@@ -266,51 +166,4 @@ func (b *batch) finish() error {
 		b.res.Gaps = append(b.res.Gaps, gs...)
 	}
 	return nil
-}
-
-// statements are the DB's prepared statements for the hot path; Store binds
-// them to its transaction.
-type statements struct {
-	insEvent, insAlarm, rearmAck  *sql.Stmt
-	readHome, addHome, writeHome  *sql.Stmt
-	endOutage, boxState, escalate *sql.Stmt
-	findGap, lateAlarm            *sql.Stmt
-}
-
-func (s *statements) prepare(ctx context.Context, db *sql.DB) error {
-	for _, p := range []struct {
-		st  **sql.Stmt
-		sql string
-	}{
-		{&s.insEvent, `INSERT OR IGNORE INTO events(id, site, seq, time_ms, received_ms, kind, severity, sensor, alarm_id, test, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)`},
-		{&s.insAlarm, `INSERT OR IGNORE INTO alarms(id, site, severity, rank, sensor, sensor_kind, room, rule, message, test, raised_ms, received_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`},
-		{&s.rearmAck, `UPDATE alarms SET ack_sent_ms = 0 WHERE id = ? AND acked_ms <> 0 AND ack_sent_ms <> 0`},
-		{&s.readHome, `SELECT online, max_seq FROM homes WHERE site = ?`},
-		{&s.addHome, `INSERT INTO homes(site, last_seen_ms) VALUES (?, ?)`},
-		{&s.writeHome, `UPDATE homes SET max_seq = MAX(max_seq, ?1), status = CASE WHEN ?2 <> '' THEN ?2 ELSE status END,
-			online = CASE WHEN ?3 THEN 1 ELSE online END, silent_since_ms = CASE WHEN ?3 THEN 0 ELSE silent_since_ms END,
-			last_seen_ms = MAX(last_seen_ms, ?4), heartbeat_ms = CASE WHEN ?5 > 0 THEN ?5 ELSE heartbeat_ms END WHERE site = ?6`},
-		{&s.endOutage, `UPDATE outages SET ended_ms = ? WHERE site = ? AND ended_ms = 0`},
-		{&s.boxState, `UPDATE alarms SET box_state = ?, box_state_ms = ? WHERE id = ?`},
-		{&s.escalate, `UPDATE alarms SET escalated = 1 WHERE id = ?`},
-		{&s.findGap, `SELECT from_seq, to_seq, found_ms, requested_ms FROM gaps WHERE site = ? AND from_seq <= ? AND to_seq >= ?`},
-		{&s.lateAlarm, `SELECT kind, time_ms FROM events WHERE alarm_id = ? AND kind IN ('alarm_cleared','alarm_cancelled','alarm_escalated')`},
-	} {
-		st, err := db.PrepareContext(ctx, p.sql)
-		if err != nil {
-			s.close()
-			return fmt.Errorf("alarmdb: prepare %q: %w", p.sql, err)
-		}
-		*p.st = st
-	}
-	return nil
-}
-
-func (s *statements) close() {
-	for _, st := range []*sql.Stmt{s.insEvent, s.insAlarm, s.rearmAck, s.readHome, s.addHome, s.writeHome,
-		s.endOutage, s.boxState, s.escalate, s.findGap, s.lateAlarm} {
-		if st != nil {
-			st.Close()
-		}
-	}
 }
