@@ -135,6 +135,7 @@ func runDaemon(ctx context.Context, path string, stallSignal bool, stderr io.Wri
 	d, err := daemon.New(ctx, daemon.Options{
 		ConfigPath:   path,
 		OpenHardware: openHardware,
+		OpenModem:    openModem,
 		Log:          log,
 		Notify: func(state string) {
 			if _, err := sdaemon.SdNotify(false, state); err != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/safehub-iot/safehub/gateway"
@@ -27,7 +28,8 @@ type Modem struct {
 	// Unsolicited, if set, receives unsolicited lines. It must not block.
 	Unsolicited func(line string)
 
-	mu      sync.Mutex // one command at a time
+	mu      sync.Mutex  // one command at a time
+	inited  atomic.Bool // Init succeeded once (Ready)
 	tokens  chan Token
 	readErr chan error
 }

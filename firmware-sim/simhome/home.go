@@ -92,7 +92,7 @@ func Start(ctx context.Context, opts Options) (_ *Home, err error) {
 	if err := h.buildDevices(cfg); err != nil {
 		return nil, err
 	}
-	h.Daemon, err = daemon.New(ctx, daemon.Options{ConfigPath: path, Hardware: h.HW, Clock: opts.Clock, Log: opts.Log})
+	h.Daemon, err = daemon.New(ctx, daemon.Options{ConfigPath: path, Hardware: h.HW, OpenModem: openModem, Clock: opts.Clock, Log: opts.Log})
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/clocksync"
 	"github.com/safehub-iot/safehub/gateway/config"
+	"github.com/safehub-iot/safehub/gateway/smsfallback"
 	"github.com/safehub-iot/safehub/gateway/store"
 )
 
@@ -30,6 +31,10 @@ var Version = "dev"
 // ErrNoHardware is returned by New when Options has neither Hardware nor
 // OpenHardware.
 var ErrNoHardware = errors.New("no hardware given: set Options.Hardware or Options.OpenHardware")
+
+// ErrNoModem is returned by New when the config has a fallback section but
+// Options has no OpenModem.
+var ErrNoModem = errors.New("no GSM modem driver given: set Options.OpenModem")
 
 // Options configures a Daemon. Only ConfigPath is required.
 type Options struct {
@@ -42,8 +47,14 @@ type Options struct {
 	// daemon links no particular host or simulator. A result that is an
 	// io.Closer is closed when the daemon stops.
 	OpenHardware func(name string, clock gateway.Clock) (gateway.Hardware, error)
-	Clock        gateway.Clock
-	Log          *slog.Logger
+	// OpenModem drives the GSM modem of the config's fallback section on
+	// port, the serial port the daemon opened for it; cmd/ chooses the
+	// driver (drivers/gsm). The modem may read port in a goroutine of its
+	// own, which must end once a read fails: the daemon closes port when
+	// the fallback stops. Required when the config has a fallback section.
+	OpenModem func(port io.ReadWriter, clock gateway.Clock, log *slog.Logger) smsfallback.Modem
+	Clock     gateway.Clock
+	Log       *slog.Logger
 	// Notify, if set, receives systemd notifications ("READY=1",
 	// "WATCHDOG=1", "STOPPING=1", "RELOADING=1").
 	Notify func(state string)
@@ -82,6 +93,9 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	cfg, err := config.Load(opts.ConfigPath)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Fallback != nil && opts.OpenModem == nil {
+		return nil, fmt.Errorf("sms fallback on %s: %w", cfg.Fallback.Port, ErrNoModem)
 	}
 	d := &Daemon{opts: opts, cfg: cfg, clock: opts.Clock, log: opts.Log}
 	if d.clock == nil {

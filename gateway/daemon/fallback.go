@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/safehub-iot/safehub/drivers/gsm"
 	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/config"
+	"github.com/safehub-iot/safehub/gateway/smsfallback"
 )
 
 // fallbackConfig maps the config's fallback section onto the SMS fallback.
-func fallbackConfig(cfg *config.File) gsm.Config {
+func fallbackConfig(cfg *config.File) smsfallback.Config {
 	fb := cfg.Fallback
-	gc := gsm.Default()
+	gc := smsfallback.Default()
 	gc.Port, gc.Numbers = fb.Port, append([]string(nil), fb.Numbers...)
 	if fb.Baud > 0 {
 		gc.Baud = fb.Baud
@@ -35,7 +35,7 @@ type alwaysDown struct{ since time.Time }
 
 func (a alwaysDown) DownSince() (time.Time, bool) { return a.since, true }
 
-// linkDown adapts the cloud link (zero time while connected) to gsm.Link.
+// linkDown adapts the cloud link (zero time while connected) to smsfallback.Link.
 type linkDown struct{ d *Daemon }
 
 func (l linkDown) DownSince() (time.Time, bool) {
@@ -52,7 +52,7 @@ func (d *Daemon) runFallback(ctx context.Context) error {
 	if err := gc.Validate(); err != nil {
 		return fmt.Errorf("fallback: %w", err)
 	}
-	var link gsm.Link = alwaysDown{since: d.clock.Now()}
+	var link smsfallback.Link = alwaysDown{since: d.clock.Now()}
 	if d.link != nil {
 		link = linkDown{d}
 	}
@@ -82,8 +82,8 @@ func (d *Daemon) runFallback(ctx context.Context) error {
 			status(gateway.Status{Health: event.HealthOK})
 		}
 		loc, _ := time.LoadLocation(cfg.Site.Timezone)
-		fb := &gsm.Fallback{
-			Config: gc, Modem: gsm.NewModem(port, d.clock, d.log), Link: link, Alarms: d.store, Sent: d.store,
+		fb := &smsfallback.Fallback{
+			Config: gc, Modem: d.opts.OpenModem(port, d.clock, d.log), Link: link, Alarms: d.store, Sent: d.store,
 			Clock: d.clock, Status: status, Location: loc, Log: d.log,
 		}
 		err = fb.Run(ctx)

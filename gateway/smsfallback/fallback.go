@@ -1,4 +1,4 @@
-package gsm
+package smsfallback
 
 import (
 	"context"
@@ -36,14 +36,29 @@ type SentLog interface {
 // sentKey is the SentLog key of the texted alarms.
 const sentKey = "gsm.sms_sent"
 
-// Sender sends one text message; *Modem is one.
+// Sender sends one text message; *gsm.Modem is one.
 type Sender interface {
+	// SendSMS sends text to number (international form), split into as
+	// many messages as it needs, and returns once the network confirmed
+	// them or ctx is done. An error means the text may not have arrived:
+	// the fallback sends it again at the next check.
 	SendSMS(ctx context.Context, number, text string) error
 }
 
-// Checker reports the modem's SIM, network and signal; *Modem is one.
+// Checker tells whether the modem can send; *gsm.Modem is one.
 type Checker interface {
-	Check(ctx context.Context) (Health, error)
+	// Ready returns nil when the modem can send: SIM ready, registered on
+	// a network, signal at least minSignal (0–31, per AT+CSQ). Otherwise
+	// its error's message says why not, for people ("no SIM card"). It
+	// does any setup the modem needs first, and may be called again after
+	// an error.
+	Ready(ctx context.Context, minSignal int) error
+}
+
+// Modem is what the fallback needs of a GSM modem.
+type Modem interface {
+	Sender
+	Checker
 }
 
 // Fallback texts unacknowledged alarms when the cloud link has been down
@@ -53,10 +68,7 @@ type Checker interface {
 // (without Sent, for as long as the process runs).
 type Fallback struct {
 	Config Config
-	Modem  interface {
-		Sender
-		Checker
-	}
+	Modem  Modem
 	Link   Link
 	Alarms Alarms
 	// Sent, if set, keeps the record of texts sent across restarts.
@@ -70,7 +82,6 @@ type Fallback struct {
 	Log      *slog.Logger
 
 	sent   map[string]map[string]bool // alarm ID -> numbers texted
-	inited bool
 	health event.Health
 	reason string
 }
@@ -237,32 +248,10 @@ func Text(site string, ev event.Event, loc *time.Location) string {
 }
 
 // checkHealth reports the modem's health when it changes.
-// A modem with an Init method (*Modem) is initialized first, until that
-// succeeds once.
 func (f *Fallback) checkHealth(ctx context.Context) {
-	var h Health
-	var err error
-	if i, ok := f.Modem.(interface{ Init(context.Context) error }); ok && !f.inited {
-		err = i.Init(ctx)
-		f.inited = err == nil
-	}
-	if err == nil {
-		h, err = f.Modem.Check(ctx)
-	}
 	health, reason := event.HealthOK, ""
-	switch {
-	case errors.Is(err, ErrNoSIM):
-		health, reason = event.HealthFault, "gsm: no SIM card"
-	case errors.Is(err, ErrTimeout):
-		health, reason = event.HealthFault, "gsm: modem not answering"
-	case err != nil:
+	if err := f.Modem.Ready(ctx, f.Config.MinSignal); err != nil {
 		health, reason = event.HealthFault, "gsm: "+err.Error()
-	case h.SIM != "READY":
-		health, reason = event.HealthFault, "gsm: SIM not ready: "+h.SIM
-	case !h.Registered:
-		health, reason = event.HealthFault, fmt.Sprintf("gsm: not registered on a network (+CREG stat %d)", h.Stat)
-	case h.RSSI == 99 || h.RSSI < f.Config.MinSignal:
-		health, reason = event.HealthFault, fmt.Sprintf("gsm: weak signal (rssi %d, want at least %d)", h.RSSI, f.Config.MinSignal)
 	}
 	if health == f.health && reason == f.reason {
 		return

@@ -1,4 +1,4 @@
-package gsm_test
+package smsfallback_test
 
 import (
 	"context"
@@ -12,13 +12,32 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
+	"github.com/tarm/serial"
 
 	"github.com/safehub-iot/safehub/drivers/gsm"
 	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/gateway/smsfallback"
 	"github.com/safehub-iot/safehub/gateway/store"
 )
+
+const wait, tick = 5 * time.Second, 5 * time.Millisecond
+
+// newModem opens a simulated modem on a pty through tarm/serial, driven by
+// the real modem driver.
+func newModem(tb testing.TB, clock clockwork.Clock) (*serialsim.Modem, *gsm.Modem) {
+	tb.Helper()
+	sim, err := serialsim.NewModem()
+	require.NoError(tb, err)
+	port, err := serial.OpenPort(&serial.Config{Name: sim.Path(), Baud: 115200})
+	require.NoError(tb, err)
+	tb.Cleanup(func() {
+		sim.Close() // hang up first: the modem's reader then returns
+		port.Close()
+	})
+	return sim, gsm.NewModem(port, clock, nil)
+}
 
 // world is the link and the alarm list as the fallback sees them.
 type world struct {
@@ -60,7 +79,7 @@ func startFallback(tb testing.TB, setup func(*serialsim.Modem)) *fallbackRig {
 
 // startFallbackWith starts a fallback keeping its record of texts in sent
 // (nil: in memory only), seeing the link and alarms of w.
-func startFallbackWith(tb testing.TB, setup func(*serialsim.Modem), sent gsm.SentLog, w *world) *fallbackRig {
+func startFallbackWith(tb testing.TB, setup func(*serialsim.Modem), sent smsfallback.SentLog, w *world) *fallbackRig {
 	tb.Helper()
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	sim, m := newModem(tb, clock)
@@ -69,9 +88,9 @@ func startFallbackWith(tb testing.TB, setup func(*serialsim.Modem), sent gsm.Sen
 	m.Timeout, m.SendTimeout = time.Hour, time.Hour
 	setup(sim)
 	r := &fallbackRig{sim: sim, clock: clock, w: w}
-	cfg := gsm.Default()
+	cfg := smsfallback.Default()
 	cfg.Port, cfg.Site, cfg.Numbers = sim.Path(), "Rosenweg 5, flat 3", []string{"+491701234567", "+8613800000000"}
-	f := &gsm.Fallback{Config: cfg, Modem: m, Link: r.w, Alarms: r.w, Sent: sent, Clock: clock, Location: time.UTC,
+	f := &smsfallback.Fallback{Config: cfg, Modem: m, Link: r.w, Alarms: r.w, Sent: sent, Clock: clock, Location: time.UTC,
 		Status: func(s gateway.Status) { r.mu.Lock(); r.statuses = append(r.statuses, s); r.mu.Unlock() }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -174,25 +193,25 @@ func TestModemWithoutSIMIsOneFault(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	ok := func(c *gsm.Config) {}
+	ok := func(c *smsfallback.Config) {}
 	tests := []struct {
 		name  string
-		edit  func(*gsm.Config)
+		edit  func(*smsfallback.Config)
 		field string
 	}{
 		{"valid", ok, ""},
-		{"no port", func(c *gsm.Config) { c.Port = "" }, "port"},
-		{"no numbers", func(c *gsm.Config) { c.Numbers = nil }, "numbers"},
-		{"bad number", func(c *gsm.Config) { c.Numbers = []string{"+49", "call me"} }, "numbers[0]"},
-		{"duplicate number", func(c *gsm.Config) { c.Numbers = []string{"+4917012", "+4917012"} }, "numbers[1]"},
-		{"no site", func(c *gsm.Config) { c.Site = "" }, "site"},
-		{"link limit short", func(c *gsm.Config) { c.LinkDownAfter = time.Second }, "link_down_after"},
-		{"check slower than limit", func(c *gsm.Config) { c.CheckEvery = time.Hour }, "check_every"},
-		{"signal out of range", func(c *gsm.Config) { c.MinSignal = 40 }, "min_signal"},
+		{"no port", func(c *smsfallback.Config) { c.Port = "" }, "port"},
+		{"no numbers", func(c *smsfallback.Config) { c.Numbers = nil }, "numbers"},
+		{"bad number", func(c *smsfallback.Config) { c.Numbers = []string{"+49", "call me"} }, "numbers[0]"},
+		{"duplicate number", func(c *smsfallback.Config) { c.Numbers = []string{"+4917012", "+4917012"} }, "numbers[1]"},
+		{"no site", func(c *smsfallback.Config) { c.Site = "" }, "site"},
+		{"link limit short", func(c *smsfallback.Config) { c.LinkDownAfter = time.Second }, "link_down_after"},
+		{"check slower than limit", func(c *smsfallback.Config) { c.CheckEvery = time.Hour }, "check_every"},
+		{"signal out of range", func(c *smsfallback.Config) { c.MinSignal = 40 }, "min_signal"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := gsm.Default()
+			c := smsfallback.Default()
 			c.Port, c.Site, c.Numbers = "/dev/ttyUSB2", "home", []string{"+491701234567"}
 			tc.edit(&c)
 			err := c.Validate()
