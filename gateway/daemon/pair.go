@@ -11,6 +11,7 @@ import (
 	"github.com/safehub-iot/safehub/drivers/rfbridge"
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
+	"github.com/safehub-iot/safehub/internal/atomicfile"
 )
 
 // pairEvent is the event a learned code's data bits stand for, by kind:
@@ -116,5 +117,5 @@ func addSensor(path string, sensor map[string]any) error {
 	if err != nil {
 		return invalid(path, err)
 	}
-	return config.WriteFileAtomic(path, out, fi.Mode().Perm())
+	return atomicfile.WriteFile(path, out, fi.Mode().Perm())
 }
