@@ -200,7 +200,7 @@ func (c *Center) decode(m paho.Message) (*inbound, error) {
 			return nil, err
 		}
 		if ev.Site != site {
-			return nil, &protocol.FieldError{Field: "site", Msg: fmt.Sprintf("%q on the topic of site %q", ev.Site, site)}
+			return nil, &protocol.FieldError{Field: "site", Msg: fmt.Sprintf("%q on the topic of site %q", ev.Site, site), Err: protocol.ErrInvalid}
 		}
 		in.event = &alarmdb.Incoming{Site: site, Event: ev.Event(), Received: now}
 		in.sighting = &alarmdb.Sighting{Site: site, At: now}
@@ -210,7 +210,7 @@ func (c *Center) decode(m paho.Message) (*inbound, error) {
 			return nil, err
 		}
 		if hb.Site != site {
-			return nil, &protocol.FieldError{Field: "site", Msg: fmt.Sprintf("%q on the topic of site %q", hb.Site, site)}
+			return nil, &protocol.FieldError{Field: "site", Msg: fmt.Sprintf("%q on the topic of site %q", hb.Site, site), Err: protocol.ErrInvalid}
 		}
 		limit := time.Duration(hb.IntervalS) * time.Second * 5 / 2
 		in.sighting = &alarmdb.Sighting{Site: site, At: now, HeartbeatLimit: limit}
@@ -223,7 +223,7 @@ func (c *Center) decode(m paho.Message) (*inbound, error) {
 			return nil, err
 		}
 		if st.Site != site {
-			return nil, &protocol.FieldError{Field: "site", Msg: fmt.Sprintf("%q on the topic of site %q", st.Site, site)}
+			return nil, &protocol.FieldError{Field: "site", Msg: fmt.Sprintf("%q on the topic of site %q", st.Site, site), Err: protocol.ErrInvalid}
 		}
 		in.status = &st
 	case protocol.Reply:

@@ -11,6 +11,8 @@ import (
 	"github.com/jonboulle/clockwork"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/i2c"
+
+	"github.com/safehub-iot/safehub/internal/fielderr"
 )
 
 // Clock is the time source everything time-dependent takes, so tests drive
@@ -67,19 +69,9 @@ type Options interface {
 	Decode(v any) error
 }
 
-// FieldError is a mistake in one option; config code adds the path and
-// line.
-type FieldError struct {
-	Field string // option name, e.g. "pin"; "" for the options as a whole
-	Msg   string
-}
-
-func (e *FieldError) Error() string {
-	if e.Field == "" {
-		return e.Msg
-	}
-	return e.Field + ": " + e.Msg
-}
+// FieldError is a mistake in one option: Field is the option name, e.g.
+// "pin", "" for the options as a whole. Config code adds the path and line.
+type FieldError = fielderr.Error
 
 // SensorSpec is a sensor as the config declares it.
 type SensorSpec struct {

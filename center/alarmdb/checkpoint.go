@@ -6,7 +6,8 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/safehub-iot/safehub/gateway/store/walckpt"
+	"github.com/safehub-iot/safehub/internal/sqlitedb"
+	"github.com/safehub-iot/safehub/internal/sqlitedb/walckpt"
 )
 
 // The center's writer leaves WAL checkpoints to a walckpt.Checkpointer, as
@@ -32,7 +33,7 @@ const cacheKiB = 64 << 10
 const centerDriver = "sqlite3-safehub-center"
 
 func init() {
-	walckpt.RegisterDriver(centerDriver, walckpt.Pragma(ckptSafetyPages), fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB))
+	sqlitedb.RegisterDriver(centerDriver, walckpt.Pragma(ckptSafetyPages), fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB))
 }
 
 // ckptRestart restarts the log after a complete checkpoint (see

@@ -16,15 +16,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver
-	"github.com/safehub-iot/safehub/gateway/store/walckpt"
+	"github.com/safehub-iot/safehub/internal/sqlitedb"
+	"github.com/safehub-iot/safehub/internal/sqlitedb/walckpt"
 )
 
 // Errors callers can test for with errors.Is.
@@ -52,27 +49,13 @@ func Open(ctx context.Context, path string, clock clockwork.Clock) (*DB, error) 
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("alarmdb: create directory: %w", err)
-		}
-	}
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "FULL")
-	q.Set("_busy_timeout", "5000")
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
-	db, err := sql.Open(centerDriver, dsn)
+	db, dsn, err := sqlitedb.Open(path, sqlitedb.Options{Driver: centerDriver})
 	if err != nil {
-		return nil, fmt.Errorf("alarmdb: open %s: %w", path, err)
+		return nil, fmt.Errorf("alarmdb: %w", err)
 	}
-	// One connection: SQLite has one writer, and this rules out
-	// SQLITE_BUSY between our own goroutines.
-	db.SetMaxOpenConns(1)
-	if err := migrate(ctx, db); err != nil {
+	if err := sqlitedb.Migrate(ctx, db, migrations); err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("alarmdb: %w", err)
 	}
 	d := &DB{db: db, clock: clock}
 	if err := d.st.prepare(ctx, db); err != nil {

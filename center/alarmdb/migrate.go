@@ -1,13 +1,8 @@
 package alarmdb
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-)
-
-// migrations are applied in order, each once; a shipped migration is never
-// edited, only followed by a new one.
+// migrations are the center database's schema versions, applied in order by
+// sqlitedb.Migrate; a shipped migration is never edited, only followed by a
+// new one.
 var migrations = []string{
 	// 1: events, alarms, homes, gaps, outages, maintenance, operators, audit.
 	`CREATE TABLE events (
@@ -113,35 +108,4 @@ var migrations = []string{
 	// restart of the log.
 	`CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 	 INSERT INTO counters(name, n) VALUES ('syncs', 0), ('wal_restarts', 0);`,
-}
-
-func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
-		return fmt.Errorf("alarmdb: migrations table: %w", err)
-	}
-	var have int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
-		return fmt.Errorf("alarmdb: read schema version: %w", err)
-	}
-	if have > len(migrations) {
-		return fmt.Errorf("alarmdb: schema version %d is newer than this program knows (%d)", have, len(migrations))
-	}
-	for v := have + 1; v <= len(migrations); v++ {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("alarmdb: migration %d: %w", v, err)
-		}
-		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
-			tx.Rollback() //nolint:errcheck // the exec error matters more
-			return fmt.Errorf("alarmdb: migration %d: %w", v, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version) VALUES (?)`, v); err != nil {
-			tx.Rollback() //nolint:errcheck // the exec error matters more
-			return fmt.Errorf("alarmdb: migration %d: %w", v, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("alarmdb: migration %d: %w", v, err)
-		}
-	}
-	return nil
 }

@@ -9,23 +9,16 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/safehub-iot/safehub/internal/fielderr"
 )
 
 // maxBody caps a request body.
 const maxBody = 16 << 10
 
-// FieldError says which field of a request is wrong.
-type FieldError struct {
-	Field string
-	Msg   string
-}
-
-func (e *FieldError) Error() string {
-	if e.Field == "" {
-		return e.Msg
-	}
-	return e.Field + ": " + e.Msg
-}
+// FieldError says which field of a request is wrong ("" for the request
+// as a whole).
+type FieldError = fielderr.Error
 
 type loginRequest struct {
 	Name     string `json:"name"`

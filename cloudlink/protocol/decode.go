@@ -9,30 +9,20 @@ import (
 	"time"
 
 	"github.com/safehub-iot/safehub/event"
+	"github.com/safehub-iot/safehub/internal/fielderr"
 )
 
 // ErrInvalid is wrapped by every decoding error.
 var ErrInvalid = errors.New("invalid message")
 
 // FieldError names the field of a payload or topic that is wrong and what
-// was expected. Field is "" when the payload as a whole is at fault.
-type FieldError struct {
-	Field string
-	Msg   string
-}
-
-func (e *FieldError) Error() string {
-	if e.Field == "" {
-		return e.Msg
-	}
-	return e.Field + ": " + e.Msg
-}
-
-// Unwrap makes errors.Is(err, ErrInvalid) true.
-func (e *FieldError) Unwrap() error { return ErrInvalid }
+// was expected. Field is "" when the payload as a whole is at fault. Every
+// FieldError of this package has Err set to ErrInvalid, so that
+// errors.Is(err, ErrInvalid) holds; callers building one set it too.
+type FieldError = fielderr.Error
 
 func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Err: ErrInvalid}
 }
 
 var kindRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)

@@ -54,7 +54,7 @@ var siteRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 // wildcards and '/' must never reach them.
 func ValidSite(site string) error {
 	if !siteRE.MatchString(site) {
-		return &FieldError{Field: "site", Msg: fmt.Sprintf("%q is not a site id (want [a-z0-9][a-z0-9-]{0,62})", site)}
+		return fieldErr("site", "%q is not a site id (want [a-z0-9][a-z0-9-]{0,62})", site)
 	}
 	return nil
 }
@@ -98,18 +98,18 @@ func ParseTopic(topic string) (site string, ch Channel, err error) {
 	prefix := fmt.Sprintf("%s/v%d/", Root, Version)
 	rest, ok := strings.CutPrefix(topic, prefix)
 	if !ok {
-		return "", "", &FieldError{Field: "topic", Msg: fmt.Sprintf("%q does not start with %q", topic, prefix)}
+		return "", "", fieldErr("topic", "%q does not start with %q", topic, prefix)
 	}
 	site, tail, ok := strings.Cut(rest, "/")
 	if !ok {
-		return "", "", &FieldError{Field: "topic", Msg: fmt.Sprintf("%q has no channel after the site", topic)}
+		return "", "", fieldErr("topic", "%q has no channel after the site", topic)
 	}
 	if err := ValidSite(site); err != nil {
 		return "", "", err
 	}
 	ch = Channel(tail)
 	if !ch.Valid() {
-		return "", "", &FieldError{Field: "topic", Msg: fmt.Sprintf("unknown channel %q", tail)}
+		return "", "", fieldErr("topic", "unknown channel %q", tail)
 	}
 	return site, ch, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
+	"github.com/safehub-iot/safehub/internal/atomicfile"
 )
 
 type provisionOpts struct {
@@ -152,7 +153,7 @@ func (a *app) provision(cmd *cobra.Command, o provisionOpts) error {
 		if f.flag == "key" {
 			mode = 0o600
 		}
-		if err := config.WriteFileAtomic(f.dst, data, mode); err != nil {
+		if err := atomicfile.WriteFile(f.dst, data, mode); err != nil {
 			return err
 		}
 	}
@@ -165,7 +166,7 @@ func (a *app) provision(cmd *cobra.Command, o provisionOpts) error {
 	if err != nil {
 		return err
 	}
-	if err := config.WriteFileAtomic(o.configPath, out, 0o640); err != nil {
+	if err := atomicfile.WriteFile(o.configPath, out, 0o640); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "saved %s (site %s, broker %s); certificates in %s\n", o.configPath, o.site, strings.Join(o.brokers, ", "), o.tlsDir)

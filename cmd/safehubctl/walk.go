@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safehub-iot/safehub/gateway/api"
-	"github.com/safehub-iot/safehub/gateway/config"
+	"github.com/safehub-iot/safehub/internal/atomicfile"
 )
 
 // report is the commissioning report a walk test saves.
@@ -105,7 +105,7 @@ Exit 0 when every sensor passed (and the test alarm, if sent, was acknowledged).
 			if err != nil {
 				return err
 			}
-			if err := config.WriteFileAtomic(out, append(data, '\n'), 0o644); err != nil {
+			if err := atomicfile.WriteFile(out, append(data, '\n'), 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "Result: %s (%d passed, %d missing: %v). Report saved to %s\n",

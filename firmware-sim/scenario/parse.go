@@ -6,47 +6,24 @@ import (
 	"math"
 	"os"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/safehub-iot/safehub/internal/fileerr"
 )
 
 // MaxSize bounds a scenario file; anything larger is refused unread.
 const MaxSize = 1 << 20
 
-// Error is one mistake in a scenario file: where (line and field path) and
-// what was expected.
-type Error struct {
-	Line  int    // 1-based; 0 when unknown
-	Field string // e.g. "steps[2].ppm"
-	Msg   string
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "line %d: ", e.Line)
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
+// Error is one mistake in a scenario file: where (line and field path)
+// and what was expected.
+type Error = fileerr.Error
 
 // Errors is every mistake found in one file, in line order.
-type Errors []*Error
-
-func (es Errors) Error() string {
-	s := make([]string, len(es))
-	for i, e := range es {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "\n")
-}
+type Errors = fileerr.Errors
 
 // Load parses the scenario file at path.
 func Load(path string) (*Scenario, error) {
@@ -79,20 +56,15 @@ func Parse(r io.Reader) (*Scenario, error) {
 	p := &parser{}
 	sc := p.file(&doc)
 	if len(p.errs) > 0 {
-		sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Line < p.errs[j].Line })
+		p.errs.SortByLine()
 		return nil, p.errs
 	}
 	return sc, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 func yamlError(err error) *Error {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return &Error{Line: n, Msg: "not valid YAML: " + m[2]}
-	}
-	return &Error{Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	line, msg := fileerr.YAMLLine(err.Error())
+	return &Error{Line: line, Msg: "not valid YAML: " + msg}
 }
 
 type parser struct{ errs Errors }

@@ -44,10 +44,10 @@ func (v *validator) driverError(base string, opts Options, err error) {
 		if line == 0 {
 			line = v.lineOf(base)
 		}
-		v.errs = append(v.errs, &Error{Path: path, Line: line, Msg: fe.Msg})
+		v.errs = append(v.errs, &Error{Field: path, Line: line, Msg: fe.Msg})
 		return
 	}
-	v.errs = append(v.errs, &Error{Path: base + ".options", Line: v.lineOf(base), Msg: err.Error()})
+	v.errs = append(v.errs, &Error{Field: base + ".options", Line: v.lineOf(base), Msg: err.Error()})
 }
 
 func (v *validator) sensors() {
@@ -85,7 +85,7 @@ func (v *validator) sensors() {
 			bus, addr := a.I2CAddress()
 			key := fmt.Sprintf("%s/0x%02x", bus, addr)
 			if other, dup := i2c[key]; dup {
-				v.errs = append(v.errs, &Error{Path: base + ".options.address", Line: s.Options.Line("address"), Msg: fmt.Sprintf("I2C address 0x%02x on bus %s is already used by sensor %s", addr, bus, other)})
+				v.errs = append(v.errs, &Error{Field: base + ".options.address", Line: s.Options.Line("address"), Msg: fmt.Sprintf("I2C address 0x%02x on bus %s is already used by sensor %s", addr, bus, other)})
 			} else {
 				i2c[key] = s.ID
 			}

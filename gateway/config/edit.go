@@ -3,8 +3,6 @@ package config
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -105,32 +103,4 @@ func (d *Doc) Bytes() ([]byte, error) {
 		return nil, fmt.Errorf("config: encode: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// WriteFileAtomic writes data to a temporary file beside path with mode,
-// fsyncs it and renames it over path, so a power cut leaves the old file
-// or the new one, never half of one.
-func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	for _, step := range []func() error{
-		func() error { return tmp.Chmod(mode) },
-		func() error { _, err := tmp.Write(data); return err },
-		tmp.Sync,
-	} {
-		if err := step(); err != nil {
-			tmp.Close()
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

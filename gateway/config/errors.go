@@ -4,69 +4,37 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/safehub-iot/safehub/internal/fileerr"
 )
 
 // Error is one mistake in a config file: where (field path and line) and
 // what was expected.
-type Error struct {
-	Path string // e.g. "sensors[2].options.pin"
-	Line int    // 1-based; 0 when unknown
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "line %d: ", e.Line)
-	}
-	if e.Path != "" {
-		b.WriteString(e.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
+type Error = fileerr.Error
 
 // Errors is every mistake found in one file, in line order.
-type Errors []*Error
+type Errors = fileerr.Errors
 
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
+// orNil returns nil for an empty list, so callers can return it as an
+// error; otherwise the list in line order, by field path within a line.
+func orNil(es Errors) error {
+	if len(es) == 0 {
+		return nil
 	}
-	return strings.Join(lines, "\n")
-}
-
-func (es Errors) sorted() Errors {
 	sort.SliceStable(es, func(i, j int) bool {
 		if es[i].Line != es[j].Line {
 			return es[i].Line < es[j].Line
 		}
-		return es[i].Path < es[j].Path
+		return es[i].Field < es[j].Field
 	})
 	return es
 }
 
-// orNil returns nil for an empty list, so callers can return it as an error.
-func (es Errors) orNil() error {
-	if len(es) == 0 {
-		return nil
-	}
-	return es.sorted()
-}
-
-var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
-
 // fromYAMLMessage turns one of yaml.v3's "line N: msg" strings into an Error.
 func fromYAMLMessage(path, s string) *Error {
-	if m := yamlLine.FindStringSubmatch(s); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return &Error{Path: path, Line: n, Msg: tidyYAML(m[2])}
-	}
-	return &Error{Path: path, Msg: tidyYAML(s)}
+	line, msg := fileerr.YAMLLine(s)
+	return &Error{Field: path, Line: line, Msg: tidyYAML(msg)}
 }
 
 // tidyYAML rewrites yaml.v3's Go-flavoured type errors for a technician:

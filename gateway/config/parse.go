@@ -28,7 +28,7 @@ func Load(path string) (*File, error) {
 		return nil, err
 	}
 	if cfg == nil {
-		return nil, perrs.orNil()
+		return nil, orNil(perrs)
 	}
 	// Validate even a file with parse mistakes, so the technician sees
 	// every mistake at once.
@@ -38,7 +38,7 @@ func Load(path string) (*File, error) {
 		verrs = verr.(Errors)
 	}
 	if all := append(perrs, verrs...); len(all) > 0 {
-		return nil, all.orNil()
+		return nil, orNil(all)
 	}
 	return cfg, nil
 }
@@ -51,7 +51,7 @@ func Parse(r io.Reader) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := errs.orNil(); err != nil {
+	if err := orNil(errs); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -133,7 +133,7 @@ func walk(n *yaml.Node, t reflect.Type, path string, lines lineIndex, errs *Erro
 			p := join(path, k.Value)
 			ft, ok := fields[k.Value]
 			if !ok {
-				*errs = append(*errs, &Error{Path: p, Line: k.Line, Msg: "unknown field (expected one of: " + strings.Join(sortedKeys(fields), ", ") + ")"})
+				*errs = append(*errs, &Error{Field: p, Line: k.Line, Msg: "unknown field (expected one of: " + strings.Join(sortedKeys(fields), ", ") + ")"})
 				continue
 			}
 			walk(v, ft, p, lines, errs)
@@ -239,7 +239,7 @@ func (o Options) Decode(v any) error {
 	if err := o.node.Decode(v); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return Errors{{Path: o.path, Line: o.node.Line, Msg: err.Error()}}
+			return Errors{{Field: o.path, Line: o.node.Line, Msg: err.Error()}}
 		}
 		for _, m := range te.Errors {
 			if !strings.Contains(m, "not found in type") {
@@ -247,7 +247,7 @@ func (o Options) Decode(v any) error {
 			}
 		}
 	}
-	return errs.orNil()
+	return orNil(errs)
 }
 
 // MarshalYAML keeps options as written when a config is re-encoded.

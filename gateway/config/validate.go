@@ -33,7 +33,7 @@ type validator struct {
 }
 
 func (v *validator) add(path, format string, args ...any) {
-	v.errs = append(v.errs, &Error{Path: path, Line: v.f.lines[path], Msg: fmt.Sprintf(format, args...)})
+	v.errs = append(v.errs, &Error{Field: path, Line: v.f.lines[path], Msg: fmt.Sprintf(format, args...)})
 }
 
 // lineOf finds the line of path or, failing that, of its closest parent.
@@ -53,7 +53,7 @@ func (v *validator) lineOf(path string) int {
 
 func (v *validator) required(path, value, what string) bool {
 	if strings.TrimSpace(value) == "" {
-		v.errs = append(v.errs, &Error{Path: path, Line: v.lineOf(path), Msg: "required: " + what})
+		v.errs = append(v.errs, &Error{Field: path, Line: v.lineOf(path), Msg: "required: " + what})
 		return false
 	}
 	return true
@@ -93,7 +93,7 @@ func (f *File) Validate() error {
 	v.sensors()
 	v.outputs()
 	v.durRange("watchdog.stall_after", f.Watchdog.StallAfter, 2*time.Second, 10*time.Minute)
-	return v.errs.orNil()
+	return orNil(v.errs)
 }
 
 func (v *validator) oneOf(path, value string, allowed ...string) {

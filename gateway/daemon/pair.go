@@ -12,6 +12,7 @@ import (
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
+	"github.com/safehub-iot/safehub/internal/atomicfile"
 )
 
 // pairer returns what pairs wireless devices: the registered driver with
@@ -94,5 +95,5 @@ func addSensor(path string, sensor map[string]any) error {
 	if err != nil {
 		return invalid(path, err)
 	}
-	return config.WriteFileAtomic(path, out, fi.Mode().Perm())
+	return atomicfile.WriteFile(path, out, fi.Mode().Perm())
 }

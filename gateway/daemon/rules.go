@@ -8,6 +8,7 @@ import (
 
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/config"
+	"github.com/safehub-iot/safehub/internal/atomicfile"
 	"github.com/safehub-iot/safehub/rules"
 	"github.com/safehub-iot/safehub/rules/rulesfile"
 )
@@ -64,7 +65,7 @@ func (d *Daemon) ReplaceRules(ctx context.Context, content []byte) error {
 		return fmt.Errorf("rules refused, the running rules stay: %w", err)
 	}
 	if cfg.Rules.File != "" {
-		if err := writeFileAtomic(cfg.Rules.File, content, 0o640); err != nil {
+		if err := atomicfile.WriteFile(cfg.Rules.File, content, 0o640); err != nil {
 			return fmt.Errorf("save rules: %w", err)
 		}
 	}

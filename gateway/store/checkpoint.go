@@ -5,7 +5,8 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/safehub-iot/safehub/gateway/store/walckpt"
+	"github.com/safehub-iot/safehub/internal/sqlitedb"
+	"github.com/safehub-iot/safehub/internal/sqlitedb/walckpt"
 )
 
 // The store's writer leaves WAL checkpoints to a walckpt.Checkpointer, so
@@ -22,7 +23,7 @@ const (
 
 const boxDriver = "sqlite3-safehub-box"
 
-func init() { walckpt.RegisterDriver(boxDriver, walckpt.Pragma(ckptSafetyPages)) }
+func init() { sqlitedb.RegisterDriver(boxDriver, walckpt.Pragma(ckptSafetyPages)) }
 
 // ckptRestart restarts the log after a complete checkpoint (see
 // walckpt.Config.Restart): a counter no one reads but tests.

@@ -12,16 +12,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver
-
-	"github.com/safehub-iot/safehub/gateway/store/walckpt"
+	"github.com/safehub-iot/safehub/internal/sqlitedb"
+	"github.com/safehub-iot/safehub/internal/sqlitedb/walckpt"
 )
 
 // Store is the local database. It is safe for concurrent use.
@@ -49,11 +46,6 @@ var ErrCorrupt = errors.New("store: database file is corrupt")
 // Open then returns the new store together with an error wrapping ErrCorrupt,
 // so the caller can raise a critical fault event instead of crash-looping.
 func Open(ctx context.Context, path string) (*Store, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("store: create directory: %w", err)
-		}
-	}
 	s, err := open(ctx, path)
 	if err == nil {
 		return s, nil
@@ -75,28 +67,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 func open(ctx context.Context, path string) (*Store, error) {
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "FULL")
-	q.Set("_busy_timeout", "5000")
-	q.Set("_foreign_keys", "on")
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
-	db, err := sql.Open(boxDriver, dsn)
+	db, dsn, err := sqlitedb.Open(path, sqlitedb.Options{Driver: boxDriver, ForeignKeys: true})
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	// One connection: SQLite has one writer anyway, and this rules out
-	// SQLITE_BUSY between our own goroutines.
-	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path}
 	if err := s.check(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := sqlitedb.Migrate(ctx, db, migrations); err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	seq, err := s.LastSeq(ctx)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/internal/fileerr"
 	"github.com/safehub-iot/safehub/rules"
 )
 
@@ -25,7 +26,7 @@ func (p *parser) errf(n *yaml.Node, path, format string, args ...any) {
 	if n != nil {
 		line = n.Line
 	}
-	p.errs = append(p.errs, &Error{Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, &Error{Line: line, Field: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 // fields returns a mapping's values by key, reporting duplicates and keys
@@ -132,15 +133,8 @@ func (p *parser) parse(data []byte) *File {
 // yamlLine splits a yaml.v3 syntax error ("yaml: line 3: found a tab")
 // into its line and message.
 func yamlLine(err error) (int, string) {
-	s := strings.TrimPrefix(err.Error(), "yaml: ")
-	if rest, ok := strings.CutPrefix(s, "line "); ok {
-		if num, msg, ok := strings.Cut(rest, ": "); ok {
-			if n, err := strconv.Atoi(num); err == nil {
-				return n, "invalid YAML: " + msg
-			}
-		}
-	}
-	return 0, "invalid YAML: " + s
+	line, msg := fileerr.YAMLLine(err.Error())
+	return line, "invalid YAML: " + msg
 }
 
 var common = []string{"id", "kind", "severity", "message", "siren", "escalate", "sensors"}

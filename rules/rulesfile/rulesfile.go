@@ -15,10 +15,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
+	"github.com/safehub-iot/safehub/internal/fileerr"
 	"github.com/safehub-iot/safehub/rules"
 )
 
@@ -33,56 +32,13 @@ type Env struct {
 	Location *time.Location
 }
 
-// Error is one mistake in a rules file.
-type Error struct {
-	File string // empty when parsed from a reader
-	Line int    // 1-based; 0 when unknown
-	Path string // field path, e.g. "rules[2].raise_after"
-	Msg  string
-}
+// Error is one mistake in a rules file: file (set by Load), line, field
+// path (e.g. "rules[2].raise_after") and message.
+type Error = fileerr.Error
 
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteString(":")
-	}
-	switch {
-	case e.Line > 0 && e.File != "":
-		fmt.Fprintf(&b, "%d:", e.Line)
-	case e.Line > 0:
-		fmt.Fprintf(&b, "line %d:", e.Line)
-	}
-	if b.Len() > 0 {
-		b.WriteString(" ")
-	}
-	if e.Path != "" {
-		b.WriteString(e.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// Errors is every mistake found in a file, in file order.
-type Errors []*Error
-
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Unwrap lets errors.As find each *Error.
-func (es Errors) Unwrap() []error {
-	out := make([]error, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out
-}
+// Errors is every mistake found in a file, in file order; errors.As finds
+// each *Error in it.
+type Errors = fileerr.Errors
 
 // maxSize bounds a rules file; a real one is a few kilobytes.
 const maxSize = 1 << 20
@@ -108,7 +64,7 @@ func Decode(r io.Reader, env Env) (*File, error) {
 	}
 	f := p.parse(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(p.errs) > 0 {
-		slices.SortStableFunc(p.errs, func(a, b *Error) int { return a.Line - b.Line })
+		p.errs.SortByLine()
 		return nil, p.errs
 	}
 	return f, nil

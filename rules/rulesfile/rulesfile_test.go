@@ -217,7 +217,7 @@ func TestLoadNamesFile(t *testing.T) {
 		t.Errorf("Load error = %v, want prefix %q", err, want)
 	}
 	var fe *rulesfile.Error
-	if !errors.As(err, &fe) || fe.Line != 4 || fe.Path != "rules[0].sensors[0]" {
+	if !errors.As(err, &fe) || fe.Line != 4 || fe.Field != "rules[0].sensors[0]" {
 		t.Errorf("errors.As *Error = %+v, want line 4 at rules[0].sensors[0]", fe)
 	}
 	if _, err := rulesfile.Load(filepath.Join(t.TempDir(), "missing.yaml"), demo); !errors.Is(err, os.ErrNotExist) {

@@ -106,7 +106,7 @@ func (p *parser) severity(n *yaml.Node, path string, k rules.Kind) event.Severit
 func (p *parser) sensorList(n *yaml.Node, path string, required bool) []string {
 	if n == nil {
 		if required {
-			p.errs = append(p.errs, &Error{Path: path, Msg: "missing (want a list of sensor ids)"})
+			p.errs = append(p.errs, &Error{Field: path, Msg: "missing (want a list of sensor ids)"})
 		}
 		return nil
 	}

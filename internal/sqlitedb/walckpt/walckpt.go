@@ -1,7 +1,7 @@
 // Package walckpt runs SQLite write-ahead-log checkpoints in the background,
 // off the commit path, and runs transactions committed without an fsync of
 // their own (LazyTx). The box's store and the center's alarm database both
-// use it.
+// use it, beside the writer connection package sqlitedb opens.
 //
 // A checkpoint copies committed pages from the log into the database file
 // and fsyncs it. Left to SQLite it runs inside whichever commit pushes the
@@ -24,29 +24,13 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/mattn/go-sqlite3"
+	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver of the checkpoint connection
 )
 
 // Pragma is the writer connection's safety-net automatic checkpoint, at
-// safetyPages pages of log.
+// safetyPages pages of log: a pragma for sqlitedb.RegisterDriver.
 func Pragma(safetyPages int) string {
 	return fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", safetyPages)
-}
-
-// RegisterDriver registers a database/sql driver name that is the SQLite
-// driver running pragmas on every new connection (Pragma among them, for a
-// writer whose checkpoints a Checkpointer takes over).
-func RegisterDriver(name string, pragmas ...string) {
-	sql.Register(name, &sqlite3.SQLiteDriver{
-		ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			for _, p := range pragmas {
-				if _, err := c.Exec(p, nil); err != nil {
-					return fmt.Errorf("%s: %w", p, err)
-				}
-			}
-			return nil
-		},
-	})
 }
 
 // Config says when a Checkpointer runs and how it restarts the log.
