@@ -44,6 +44,7 @@ type Center struct {
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	held   held // share-group messages handed to the ingest loop, not yet acknowledged (share.go)
 }
 
 // Start opens the database, starts the embedded broker (unless BrokerURL is

@@ -34,6 +34,13 @@ const reconnectMax = 2 * time.Second
 // broker keeps QoS 1 messages while the center is down, and manual
 // acknowledgement, so a message is acknowledged only once stored. On every
 // (re)connect it subscribes and then announces itself to the boxes.
+//
+// The message handler is in place before CONNECT, as the default handler
+// for every topic: a resumed session's queued messages follow the CONNACK
+// at once, before the OnConnect handler can have subscribed, and paho
+// drops (never acknowledges) a message no handler takes. Unacknowledged,
+// they would fill the broker's in-flight window for the session
+// (max_inflight_messages) and the center would receive nothing more.
 func (c *Center) connect(ctx context.Context, password string) error {
 	will, err := c.centerStatus(protocol.Offline, "", "connection_lost")
 	if err != nil {
@@ -46,7 +53,8 @@ func (c *Center) connect(ctx context.Context, password string) error {
 		SetConnectRetry(true).SetConnectRetryInterval(reconnectMax).
 		SetKeepAlive(30*time.Second).SetConnectTimeout(10*time.Second).
 		SetBinaryWill(protocol.CenterStatusTopic, will, 1, true).
-		SetTLSConfig(c.cfg.ClientTLS)
+		SetTLSConfig(c.cfg.ClientTLS).
+		SetDefaultPublishHandler(c.onMessage)
 	subscribed := make(chan struct{})
 	var once sync.Once
 	opts.SetOnConnectHandler(func(cl paho.Client) {
@@ -84,40 +92,55 @@ func (c *Center) connect(ctx context.Context, password string) error {
 
 // subscribe subscribes to every home's channels and returns once the
 // broker has confirmed each (a SUBACK granting it), or the first failure.
+// Messages arrive on the default handler (connect), so no filter gets a
+// route of its own.
 func (c *Center) subscribe(cl paho.Client) error {
 	var errs []error
-	for filter, share := range map[protocol.Channel]bool{
-		protocol.Alarm: true, protocol.Event: true, protocol.Reply: true,
-		// Every console needs every home's state; retained status
-		// messages are not sent to shared subscriptions.
-		protocol.Status: false, protocol.Heartbeat: false,
-	} {
-		f := protocol.Filter(filter)
-		if share && c.cfg.ShareGroup != "-" {
-			f = "$share/" + c.cfg.ShareGroup + "/" + f
-		}
-		t := cl.Subscribe(f, 1, c.onMessage)
+	for _, f := range c.filters() {
+		t := cl.Subscribe(f, 1, nil)
 		switch {
 		case !t.WaitTimeout(10 * time.Second):
 			errs = append(errs, fmt.Errorf("subscribe %s: no SUBACK within 10 s", f))
 		case t.Error() != nil:
 			errs = append(errs, fmt.Errorf("subscribe %s: %w", f, t.Error()))
-		case refused(t, f):
+		case refused(t):
 			errs = append(errs, fmt.Errorf("subscribe %s: refused by the broker", f))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// refused reports whether a completed subscribe token carries the broker's
-// refusal (SUBACK 0x80) for filter; paho reports it nowhere else.
-func refused(t paho.Token, filter string) bool {
+// filters are the center's subscriptions: alarm, event and reply through
+// the share group unless it is "-"; status and heartbeat never, because
+// every console needs every home's state and retained status messages are
+// not sent to shared subscriptions.
+func (c *Center) filters() []string {
+	var fs []string
+	for _, ch := range []protocol.Channel{protocol.Alarm, protocol.Event, protocol.Reply, protocol.Status, protocol.Heartbeat} {
+		f := protocol.Filter(ch)
+		if c.shared(ch) {
+			f = "$share/" + c.cfg.ShareGroup + "/" + f
+		}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+// refused reports whether a completed subscribe token of one filter
+// carries the broker's refusal (SUBACK 0x80); paho reports it nowhere
+// else. paho keys the result by the filter without its "$share/<group>/"
+// prefix, so the one result is read whatever its key.
+func refused(t paho.Token) bool {
 	st, ok := t.(*paho.SubscribeToken)
 	if !ok {
 		return false
 	}
-	code, ok := st.Result()[filter]
-	return ok && code == 0x80
+	for _, code := range st.Result() {
+		if code == 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // announce publishes the center's presence, retained: "online" with a new
@@ -142,12 +165,14 @@ func (c *Center) announce(cl paho.Client) {
 	}
 }
 
-// goodbye replaces the retained presence with "offline" on a clean stop
-// (the broker discards the last will on a clean disconnect).
+// goodbye takes a clean stop's leave of the broker: the center leaves its
+// share group (share.go), then replaces the retained presence with
+// "offline" (the broker discards the last will on a clean disconnect).
 func (c *Center) goodbye() {
 	if !c.mq.IsConnectionOpen() {
 		return
 	}
+	c.leaveGroup()
 	payload, err := c.centerStatus(protocol.Offline, "", "shutdown")
 	if err != nil {
 		return
@@ -182,6 +207,10 @@ func (c *Center) onMessage(_ paho.Client, m paho.Message) {
 	if in == nil {
 		m.Ack()
 		return
+	}
+	if _, ch, _ := protocol.ParseTopic(m.Topic()); c.shared(ch) {
+		c.held.n.Add(1) // a clean stop waits for it (share.go)
+		in.msg = heldMsg{Message: m, held: &c.held}
 	}
 	c.in <- *in
 }
