@@ -12,10 +12,12 @@ import (
 )
 
 // Acknowledge records that the center acknowledged the alarm with this id:
-// the evaluator stops escalating it and the "help is coming" LED lights.
+// the evaluator stops escalating it and the "help is coming" LED lights
+// (not for a commissioning test alarm; leds.go says how long).
 func (p *Pipeline) Acknowledge(ctx context.Context, alarmID string) error {
 	return p.Exec(ctx, func(now time.Time, eval Evaluator) []Action {
-		acts := []Action{{Output: "led_help_coming", On: true}}
+		p.acknowledged(now, alarmID)
+		var acts []Action
 		for key, id := range p.active {
 			if id != alarmID {
 				continue
@@ -42,8 +44,11 @@ func (p *Pipeline) ActiveAlarms(ctx context.Context) (map[AlarmKey]string, error
 }
 
 type activeAlarm struct {
-	Key AlarmKey `json:"key"`
-	ID  string   `json:"id"`
+	Key   AlarmKey `json:"key"`
+	ID    string   `json:"id"`
+	Test  bool     `json:"test,omitempty"`
+	Acked bool     `json:"acked,omitempty"`
+	Sent  bool     `json:"sent,omitempty"`
 }
 
 // complete fills in what the pipeline owns and applies the one-alarm-per-key
@@ -80,6 +85,7 @@ func (p *Pipeline) complete(now time.Time, ev *event.Event, activeChanged *bool)
 		}
 		ev.AlarmID = ev.ID
 		p.active[key] = ev.ID
+		p.leds.alarms[ev.ID] = &alarmFlags{test: ev.Test}
 		*activeChanged = true
 	case event.AlarmCleared, event.AlarmCancelled:
 		id, ok := p.active[key]
@@ -88,6 +94,7 @@ func (p *Pipeline) complete(now time.Time, ev *event.Event, activeChanged *bool)
 		}
 		ev.AlarmID = id
 		delete(p.active, key)
+		delete(p.leds.alarms, id)
 		*activeChanged = true
 	case event.AlarmEscalated:
 		id, ok := p.active[key]

@@ -26,6 +26,7 @@ func (p *Pipeline) restore(ctx context.Context, now time.Time) error {
 		}
 		for _, a := range saved {
 			p.active[a.Key] = a.ID
+			p.leds.alarms[a.ID] = &alarmFlags{test: a.Test, acked: a.Acked, sent: a.Sent}
 		}
 	} else if !errors.Is(err, ErrNoState) {
 		return fmt.Errorf("pipeline: %w", err)
@@ -79,10 +80,15 @@ func (p *Pipeline) apply(ctx context.Context, now time.Time, acts []Action) erro
 		evs = append(evs, &ev)
 	}
 	state := map[string][]byte{}
-	if activeChanged {
+	if activeChanged || p.leds.dirty {
+		p.leds.dirty = false
 		list := make([]activeAlarm, 0, len(p.active))
 		for k, id := range p.active {
-			list = append(list, activeAlarm{Key: k, ID: id})
+			a := activeAlarm{Key: k, ID: id}
+			if f := p.leds.alarms[id]; f != nil {
+				a.Test, a.Acked, a.Sent = f.test, f.acked, f.sent
+			}
+			list = append(list, a)
 		}
 		data, err := json.Marshal(list)
 		if err != nil {
@@ -102,6 +108,7 @@ func (p *Pipeline) apply(ctx context.Context, now time.Time, acts []Action) erro
 	for _, a := range outs {
 		p.setOutput(a.Output, a.On)
 	}
+	p.driveLEDs(now)
 	if len(evs) == 0 && len(state) == 0 {
 		return nil
 	}

@@ -58,6 +58,13 @@ type Resetter interface {
 	Reset(now time.Time) []Action
 }
 
+// Silencer is an optional Evaluator ability: the siren was silenced (from
+// the center). The evaluator switches it off and sounds it again only for
+// an alarm or escalation that asks for it after the silence.
+type Silencer interface {
+	Silence(now time.Time) []Action
+}
+
 // StateSaver is an optional Evaluator ability: its timers and latched
 // alarms are saved in the store whenever they change, and restored at
 // start-up, so a restart in the middle of a hold time loses nothing.

@@ -60,6 +60,7 @@ type Pipeline struct {
 	retry   []*event.Event       // events whose commit failed, retried first
 	battery map[string]time.Time // last low-battery notice by sensor
 	outputs map[string][]Output  // by id and by kind
+	leds    leds                 // what the LEDs show (leds.go)
 	outMu   sync.Mutex
 
 	testMode atomic.Bool
@@ -92,6 +93,7 @@ func NewPipeline(cfg PipelineConfig) *Pipeline {
 		active:  map[AlarmKey]string{},
 		battery: map[string]time.Time{},
 		outputs: map[string][]Output{},
+		leds:    leds{alarms: map[string]*alarmFlags{}},
 		health:  map[string]*SensorHealth{},
 		subs:    map[int]chan event.Event{},
 	}
@@ -192,6 +194,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	if err := p.restore(ctx, now); err != nil {
 		return err
 	}
+	p.driveLEDs(now)
 	// Commits are never cut short by shutdown: an event reported before
 	// the stop is committed whole. Only the loop itself watches ctx.
 	done := ctx.Done()
@@ -237,12 +240,13 @@ func (p *Pipeline) drain(ctx context.Context) {
 }
 
 func (p *Pipeline) arm(t interface{ Reset(time.Duration) bool }) {
+	now := p.clock.Now()
 	d := time.Hour
 	if at, ok := p.eval.NextWake(); ok {
-		d = at.Sub(p.clock.Now())
-		if d < 0 {
-			d = 0
-		}
+		d = max(at.Sub(now), 0)
+	}
+	if at := p.leds.next(now); !at.IsZero() {
+		d = min(d, at.Sub(now))
 	}
 	t.Reset(d)
 }

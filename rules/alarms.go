@@ -63,6 +63,20 @@ func (e *Engine) Reset(now time.Time) []gateway.Action {
 	return e.flush()
 }
 
+// Silence implements gateway.Silencer: the siren stops for the alarms
+// active now; a new alarm or an escalation with a siren sounds it again.
+func (e *Engine) Silence(now time.Time) []gateway.Action {
+	e.begin(now)
+	for _, a := range e.alarms {
+		if a.siren {
+			a.siren, e.dirty = false, true
+		}
+	}
+	e.sirenOn = true // the siren may be on without the rules (a test): switch it off whatever they think
+	e.siren(false)
+	return e.flush()
+}
+
 func (e *Engine) alarm(key gateway.AlarmKey) *alarm {
 	for _, a := range e.alarms {
 		if a.key == key {

@@ -7,23 +7,30 @@ import (
 	"github.com/safehub-iot/safehub/gateway"
 )
 
-// digitalUnit is one sensor of a digital rule. Inputs are edge-triggered:
-// the first reading after start-up or a fault is a baseline, so a sensor
-// coming back never raises by itself. A pendant's press is an event, not a
-// level, and always counts.
+// digitalUnit is one sensor of a digital rule. Inputs are edge-triggered.
+// At start-up an input is taken as idle, so one already active (a box
+// booting on battery, an RF smoke detector whose only report is "alarm")
+// is an edge; after a fault the first reading is a baseline, so a sensor
+// coming back never raises by itself. A pendant's press is an event, not
+// a level, and always counts.
 type digitalUnit struct {
 	rule   *Rule
 	sensor string
 	known  bool
 	on     bool
 	holdAt time.Time // the input went active; raise when Hold has passed
+	// confirm: holdAt was saved before a restart; it raises only once a
+	// fresh reading confirms the input is still active.
+	confirm bool
 }
 
 func (u *digitalUnit) key() gateway.AlarmKey {
 	return gateway.AlarmKey{Rule: u.rule.ID, Sensor: u.sensor}
 }
-func (u *digitalUnit) start(time.Time) {}
-func (u *digitalUnit) forget(string)   { u.known, u.on, u.holdAt = false, false, time.Time{} }
+func (u *digitalUnit) start(time.Time) { u.known = true }
+func (u *digitalUnit) forget(string) {
+	u.known, u.on, u.holdAt, u.confirm = false, false, time.Time{}, false
+}
 
 func (u *digitalUnit) message(def string) string {
 	if u.rule.Message != "" {
@@ -46,12 +53,18 @@ func (u *digitalUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f fl
 	on := r.Value != 0
 	if !u.known {
 		u.known, u.on = true, on
+		e.dirty = true
 		return false
 	}
 	if on == u.on {
+		if on && u.confirm && f == 0 {
+			u.confirm = false
+			u.holdOn(e, now)
+		}
 		return false
 	}
-	u.on = on
+	u.on, u.confirm = on, false
+	e.dirty = true
 	if !on {
 		u.holdAt = time.Time{}
 		if u.rule.Until == UntilRelease && f&faulty == 0 {
@@ -71,19 +84,45 @@ func (u *digitalUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f fl
 	return false
 }
 
-func (u *digitalUnit) next() time.Time { return u.holdAt }
+// holdOn goes on with a restored hold time that a reading confirmed: it
+// raises now if the time ran out meanwhile.
+func (u *digitalUnit) holdOn(e *Engine, now time.Time) {
+	if u.holdAt.After(now) {
+		e.schedule(u.holdAt)
+		return
+	}
+	u.tick(e, now)
+}
+
+func (u *digitalUnit) next() time.Time {
+	if u.confirm {
+		return time.Time{}
+	}
+	return u.holdAt
+}
 
 func (u *digitalUnit) tick(e *Engine, now time.Time) {
-	if !u.holdAt.IsZero() && !u.holdAt.After(now) {
+	if !u.confirm && !u.holdAt.IsZero() && !u.holdAt.After(now) {
 		u.holdAt = time.Time{}
+		e.dirty = true
 		e.raise(now, u.rule, u.sensor, u.message(u.sensor+" triggered"), nil)
 	}
 }
 
-// Hold times are seconds long and not worth saving; latched alarms are
-// saved with the engine's active alarms.
-func (u *digitalUnit) save() (savedUnit, bool)         { return savedUnit{}, false }
-func (u *digitalUnit) load(savedUnit, time.Time, bool) {}
+// save keeps an active input and its running hold time (Phase 1: on, T1:
+// when the hold ends), so a restart neither forgets a power cut 20 s into
+// its 30 s nor mistakes the input still active for a new edge.
+func (u *digitalUnit) save() (savedUnit, bool) {
+	return savedUnit{Phase: 1, T1: u.holdAt}, u.known && u.on
+}
+
+// load restores a saved active input. After a restart a running hold time
+// waits for a fresh reading to confirm the input (confirm); a reload
+// carries it on as it was.
+func (u *digitalUnit) load(s savedUnit, _ time.Time, restart bool) {
+	u.known, u.on, u.holdAt = true, s.Phase == 1, s.T1
+	u.confirm = restart && !s.T1.IsZero()
+}
 
 // fallUnit is one fall sensor of a fall rule. The alarm is raised at once,
 // so it reaches the center fast; within the cancel window a press on a

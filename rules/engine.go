@@ -57,7 +57,7 @@ func (s *sensor) faulty() bool {
 }
 
 // Engine evaluates a rule set. It implements gateway.Evaluator,
-// gateway.AckHandler, gateway.Resetter and gateway.StateSaver. It is not
+// gateway.AckHandler, gateway.Resetter, gateway.Silencer and gateway.StateSaver. It is not
 // safe for concurrent use: the pipeline calls it from its one loop.
 type Engine struct {
 	rules   []*Rule
@@ -81,6 +81,7 @@ var (
 	_ gateway.AckHandler = (*Engine)(nil)
 	_ gateway.Resetter   = (*Engine)(nil)
 	_ gateway.StateSaver = (*Engine)(nil)
+	_ gateway.Silencer   = (*Engine)(nil)
 )
 
 // Rules returns the ids of the engine's rules, in file order.

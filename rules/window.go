@@ -189,7 +189,10 @@ type nightDoorUnit struct {
 func (u *nightDoorUnit) key() gateway.AlarmKey {
 	return gateway.AlarmKey{Rule: u.rule.ID, Sensor: u.rule.Door}
 }
-func (u *nightDoorUnit) start(time.Time) {}
+
+// start takes the door as closed: a door that only reports its changes
+// (an RF contact) is opened first, and that opening counts.
+func (u *nightDoorUnit) start(time.Time) { u.known = true }
 func (u *nightDoorUnit) next() time.Time { return u.due }
 
 func (u *nightDoorUnit) forget(sensor string) {

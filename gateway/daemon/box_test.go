@@ -24,20 +24,43 @@ import (
 // by the test.
 func startBox(tb testing.TB, dir string, clockSrc clocksync.Source, prepare func(*simhw.Hardware)) *home {
 	tb.Helper()
+	return bootBox(tb, dir, boxOptions{clockSrc: clockSrc, prepare: prepare})
+}
+
+// boxOptions are what a test may choose about the box it boots.
+type boxOptions struct {
+	clockSrc clocksync.Source
+	prepare  func(*simhw.Hardware)
+	rules    string               // a rules file; "" for the built-in rules
+	clock    *clockwork.FakeClock // nil: a new one at 03:00
+}
+
+// bootBox boots a box in dir: a restart when dir holds a box's store.
+func bootBox(tb testing.TB, dir string, o boxOptions) *home {
+	tb.Helper()
 	cfgPath := filepath.Join(dir, "safehub.yaml")
 	cfg := fmt.Sprintf(homeConfig, filepath.Join(dir, "box.db"), filepath.Join(dir, "api.sock"))
-	require.NoError(tb, os.WriteFile(cfgPath, []byte(cfg), 0o600))
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
-	hw := simhw.New(clock)
-	if prepare != nil {
-		prepare(hw)
+	if o.rules != "" {
+		rulesPath := filepath.Join(dir, "rules.yaml")
+		require.NoError(tb, os.WriteFile(rulesPath, []byte(o.rules), 0o600))
+		cfg += fmt.Sprintf("rules: {file: %q}\n", rulesPath)
 	}
+	require.NoError(tb, os.WriteFile(cfgPath, []byte(cfg), 0o600))
+	clock := o.clock
+	if clock == nil {
+		clock = clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
+	}
+	hw := simhw.New(clock)
+	if o.prepare != nil {
+		o.prepare(hw)
+	}
+	clockSrc := o.clockSrc
 	ctx, cancel := context.WithCancel(context.Background())
 	d, err := daemon.New(ctx, daemon.Options{ConfigPath: cfgPath, Hardware: hw, Clock: clock, ClockSource: clockSrc})
 	require.NoError(tb, err)
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
-	h := &home{d: d, hw: hw, clock: clock}
+	h := &home{d: d, hw: hw, clock: clock, dir: dir, opts: o}
 	h.stop = func() {
 		cancel()
 		for {
@@ -56,6 +79,17 @@ func startBox(tb testing.TB, dir string, clockSrc clocksync.Source, prepare func
 		}
 	})
 	return h
+}
+
+// restart stops the box and boots it again from its directory on fresh
+// hardware (prepare sets its pins before the drivers open them), on the
+// same clock.
+func (h *home) restart(tb testing.TB, prepare func(*simhw.Hardware)) *home {
+	tb.Helper()
+	h.stop()
+	o := h.opts
+	o.prepare, o.clock = prepare, h.clock
+	return bootBox(tb, h.dir, o)
 }
 
 // synced is a clock source the test flips.

@@ -61,16 +61,18 @@ func (d *Daemon) newLink(cfg *config.File) (*cloudlink.Link, error) {
 	})
 }
 
-// alarmSent lights led_alarm_sent when the broker has an alarm. It runs on
+// alarmSent lights led_alarm_sent when the broker has an alarm (while the
+// alarm is active). It runs on
 // the link's goroutine, so the pipeline is asked without waiting for it.
-func (d *Daemon) alarmSent(event.Event) {
+func (d *Daemon) alarmSent(ev event.Event) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		err := d.pipe.Exec(ctx, func(time.Time, gateway.Evaluator) []gateway.Action {
-			return []gateway.Action{{Output: "led_alarm_sent", On: true}}
-		})
-		if err != nil {
+		id := ev.AlarmID
+		if id == "" {
+			id = ev.ID
+		}
+		if err := d.pipe.Delivered(ctx, id); err != nil {
 			d.log.Warn("light led_alarm_sent", "err", err)
 		}
 	}()
@@ -79,8 +81,13 @@ func (d *Daemon) alarmSent(event.Event) {
 // linkExec carries out the center's commands on this box.
 type linkExec struct{ d *Daemon }
 
+// SilenceSiren silences the siren through the rules, so that a later alarm
+// with a siren sounds it again.
 func (x linkExec) SilenceSiren(ctx context.Context) error {
-	return x.d.pipe.Exec(ctx, func(time.Time, gateway.Evaluator) []gateway.Action {
+	return x.d.pipe.Exec(ctx, func(now time.Time, eval gateway.Evaluator) []gateway.Action {
+		if s, ok := eval.(gateway.Silencer); ok {
+			return s.Silence(now)
+		}
 		return []gateway.Action{{Output: "siren", On: false}}
 	})
 }

@@ -197,6 +197,7 @@ func (d *Daemon) notify(state string) {
 // Run starts everything and blocks until ctx is done, then shuts down in
 // order. The returned error is the first component failure, if any.
 func (d *Daemon) Run(ctx context.Context) error {
+	outputFaults := d.openOutputs(d.cfg) // before Run applies the saved state
 	pipeCtx, stopPipe := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopPipe()
 	pipeDone := make(chan error, 1)
@@ -206,8 +207,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.startErr != nil {
 		d.raiseBoxFault(ctx, "local database was corrupt and has been replaced: "+d.startErr.Error())
 	}
-	if err := d.openOutputs(ctx, d.cfg); err != nil {
-		d.log.Error("outputs", "err", err)
+	for _, ev := range outputFaults {
+		d.commit(ctx, ev)
 	}
 	d.startSensors(d.cfg)
 

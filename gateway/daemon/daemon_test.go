@@ -36,6 +36,8 @@ type home struct {
 	hw    *simhw.Hardware
 	clock *clockwork.FakeClock
 	stop  func()
+	dir   string
+	opts  boxOptions
 }
 
 // startHome runs a daemon on simulated pins with a fake clock and the
@@ -210,10 +212,15 @@ func TestActiveAlarmSurvivesRestart(t *testing.T) {
 	h.waitHealth(t, allOK)
 	h.hw.Pins.Set("GPIO27", gpio.Low)
 	h.settle(t, func() bool { return len(h.events(t, event.AlarmRaised)) == 1 })
-	active, err := h.d.Pipeline().ActiveAlarms(context.Background())
+	before, err := h.d.Pipeline().ActiveAlarms(context.Background())
 	require.NoError(t, err)
-	require.Len(t, active, 1)
-	h.stop()
+	require.Len(t, before, 1)
+
+	h = h.restart(t, func(hw *simhw.Hardware) { hw.Pins.Set("GPIO27", gpio.High) }) // the smoke has cleared
+	h.waitHealth(t, allOK)
+	after, err := h.d.Pipeline().ActiveAlarms(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, before, after, "the same alarm, under the same id, is active after the restart")
 }
 
 // An output that cannot be opened is a fault the center hears of, named,

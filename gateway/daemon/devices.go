@@ -27,12 +27,13 @@ type OutputStatus struct {
 	Error string `json:"error,omitempty"`
 }
 
-// openOutputs opens every configured output. One that cannot be opened is
-// a high-severity fault event naming it (a siren that cannot sound must
-// not go unnoticed at the center) and is listed as failed in the
-// self-test; the others and every sensor go on.
-func (d *Daemon) openOutputs(ctx context.Context, cfg *config.File) error {
-	var first error
+// openOutputs opens every configured output. It runs before the pipeline
+// applies the saved state, so the siren of an alarm latched before a
+// restart sounds again. One that cannot be opened is returned as a
+// high-severity fault event naming it, to commit once the pipeline runs (a
+// siren that cannot sound must not go unnoticed at the center), and is
+// listed as failed in the self-test; the others and every sensor go on.
+func (d *Daemon) openOutputs(cfg *config.File) (faults []*event.Event) {
 	var status []OutputStatus
 	held := map[string]*heldOutput{}
 	for _, spec := range cfg.OutputSpecs() {
@@ -53,17 +54,14 @@ func (d *Daemon) openOutputs(ctx context.Context, cfg *config.File) error {
 		}
 		status = append(status, OutputStatus{ID: spec.ID, Kind: spec.Kind, Error: err.Error()})
 		err = fmt.Errorf("output %s: %w", spec.ID, err)
-		if first == nil {
-			first = err
-		}
 		d.log.Error("output not available", "output", spec.ID, "err", err)
-		d.commit(ctx, &event.Event{Kind: event.SensorFault, Severity: event.High, Sensor: spec.ID, SensorKind: spec.Kind,
+		faults = append(faults, &event.Event{Kind: event.SensorFault, Severity: event.High, Sensor: spec.ID, SensorKind: spec.Kind,
 			Message: "output not available: " + err.Error()})
 	}
 	d.mu.Lock()
 	d.outputs, d.held = status, held
 	d.mu.Unlock()
-	return first
+	return faults
 }
 
 // Outputs reports which outputs were opened.
