@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,64 +18,12 @@ import (
 	"github.com/safehub-iot/safehub/center"
 	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/firmware-sim/district"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
-
-type districtFlags struct {
-	homes, alarms, rtt, outageAlarms int
-	rate                             float64
-	heartbeat, idle, outage, settle  time.Duration
-	hold                             time.Duration
-	mosquitto, logLevel, cpuProfile  string
-	disk                             bool
-	shareGroup                       string
-}
 
 // cmdDistrict runs N homes against a broker with the center in-process
 // and prints the figures docs/benchmarks.md records.
-func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("safehub-sim district", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var f districtFlags
-	fs.IntVar(&f.homes, "homes", 200, "number of `homes`")
-	fs.Float64Var(&f.rate, "rate", 50, "alarms per `second` across the district during the storm")
-	fs.IntVar(&f.alarms, "alarms", 0, "alarms in the storm (default: one per home)")
-	fs.DurationVar(&f.hold, "hold", time.Second, "how `long` each button is held; a press shorter than a CPU stall of the box is debounced away, as on a real box")
-	fs.IntVar(&f.rtt, "rtt", 1000, "raw broker QoS 1 round trips to measure beside the alarms")
-	fs.DurationVar(&f.heartbeat, "heartbeat", time.Minute, "each home's heartbeat `interval`")
-	fs.DurationVar(&f.idle, "idle", 0, "measure CPU with only heartbeats flowing for this `long` before the storm")
-	fs.DurationVar(&f.outage, "outage", 0, "after the storm, stop the broker this `long` (needs --mosquitto) and measure recovery")
-	fs.IntVar(&f.outageAlarms, "outage-alarms", 0, "alarms raised during the outage (default: one per home)")
-	fs.DurationVar(&f.settle, "settle", 2*time.Minute, "how `long` to wait for every alarm to reach the console")
-	fs.StringVar(&f.mosquitto, "mosquitto", "", "run the homes and the center against a Mosquitto started from this `binary` (e.g. /usr/sbin/mosquitto) instead of the center's embedded broker")
-	fs.StringVar(&f.shareGroup, "center-share-group", "", "the center's shared-subscription `group` (\"-\": plain subscriptions; default the center's own)")
-	fs.BoolVar(&f.disk, "disk", false, "give each home a SQLite file on disk (fsynced on every commit, as on a box) instead of an in-memory database")
-	fs.StringVar(&f.logLevel, "log-level", "error", "log `level`")
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the storm (pressing and settling, homes and center together) to this `file`, for go tool pprof")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("%w: district: unexpected argument %q", errUsage, fs.Arg(0))
-	case f.homes < 1:
-		return fmt.Errorf("%w: --homes: %d (want at least 1)", errUsage, f.homes)
-	case f.rate <= 0:
-		return fmt.Errorf("%w: --rate: %g (want more than 0)", errUsage, f.rate)
-	case f.alarms < 0 || f.outageAlarms < 0 || f.rtt < 0:
-		return fmt.Errorf("%w: --alarms, --outage-alarms and --rtt must not be negative", errUsage)
-	case f.hold < 50*time.Millisecond:
-		return fmt.Errorf("%w: --hold: %v (want at least 50ms: the button's debounce is 20ms)", errUsage, f.hold)
-	case float64(f.alarms) > float64(f.homes) && f.rate*f.hold.Seconds() >= float64(f.homes):
-		return fmt.Errorf("%w: --rate %g with --hold %v presses a home again while it is still held; lower the rate or the hold, or add homes", errUsage, f.rate, f.hold)
-	case f.outage > 0 && f.mosquitto == "":
-		return fmt.Errorf("%w: --outage needs --mosquitto (the embedded broker cannot be restarted under the center)", errUsage)
-	}
-	if f.alarms == 0 {
-		f.alarms = f.homes
-	}
-	if f.outageAlarms == 0 {
-		f.outageAlarms = f.homes
-	}
+func cmdDistrict(ctx context.Context, f districtFlags, stdout, stderr io.Writer) error {
 	log, err := newLogger(stderr, f.logLevel)
 	if err != nil {
 		return err
@@ -191,7 +138,7 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stdout, "console: %d alarms stored for %d raised (duplicates %d, lost %d)\n", len(alarms), want, tr.dups(), max(want-len(alarms), 0))
 	if len(alarms) != want {
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d alarms raised, %d in the console", want, len(alarms))}
+		return cli.WithCode(exitFailed, fmt.Errorf("%d alarms raised, %d in the console", want, len(alarms)))
 	}
 	return nil
 }
@@ -438,7 +385,7 @@ func storm(ctx context.Context, out io.Writer, d *district.District, db *alarmdb
 			return err
 		}
 		printMissing(out, name, m)
-		return &exitError{code: exitFailed, err: fmt.Errorf("%s: %d alarms not in the console after %v", name, tr.pending(), f.settle)}
+		return cli.WithCode(exitFailed, fmt.Errorf("%s: %d alarms not in the console after %v", name, tr.pending(), f.settle))
 	}
 	return nil
 }
@@ -487,7 +434,7 @@ func outage(ctx context.Context, out io.Writer, d *district.District, db *alarmd
 			return err
 		}
 		printMissing(out, "recovery", m)
-		return &exitError{code: exitFailed, err: fmt.Errorf("recovery: %d alarms not in the console after %v", tr.pending(), f.settle)}
+		return cli.WithCode(exitFailed, fmt.Errorf("recovery: %d alarms not in the console after %v", tr.pending(), f.settle))
 	}
 	return nil
 }
