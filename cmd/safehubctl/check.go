@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 // Check steps, in order.
@@ -232,21 +233,21 @@ func loadTLS(ca, cert, key string) (*tls.Config, error) {
 	if ca != "" {
 		pem, err := os.ReadFile(ca)
 		if err != nil {
-			return nil, usageError("--ca: %w", err)
+			return nil, cli.Usagef("--ca: %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, usageError("--ca %s: no PEM certificate in it (expected the center's CA certificate, -----BEGIN CERTIFICATE-----)", ca)
+			return nil, cli.Usagef("--ca %s: no PEM certificate in it (expected the center's CA certificate, -----BEGIN CERTIFICATE-----)", ca)
 		}
 		cfg.RootCAs = pool
 	}
 	if (cert == "") != (key == "") {
-		return nil, usageError("--cert and --key go together: give both or neither")
+		return nil, cli.Usagef("--cert and --key go together: give both or neither")
 	}
 	if cert != "" {
 		pair, err := tls.LoadX509KeyPair(cert, key)
 		if err != nil {
-			return nil, usageError("--cert %s / --key %s: %v", cert, key, err)
+			return nil, cli.Usagef("--cert %s / --key %s: %v", cert, key, err)
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}
