@@ -19,6 +19,7 @@ import (
 	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/firmware-sim/district"
 	"github.com/safehub-iot/safehub/internal/cli"
+	"github.com/safehub-iot/safehub/internal/mosquitto"
 )
 
 // cmdDistrict runs N homes against a broker with the center in-process
@@ -44,18 +45,18 @@ func cmdDistrict(ctx context.Context, f districtFlags, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "district: %d homes (%s), heartbeat %v, storm %d alarms at %g/s held %v, GOMAXPROCS %d, open-files limit %d\n",
 		f.homes, store, f.heartbeat, f.alarms, f.rate, f.hold, runtime.GOMAXPROCS(0), limit)
 
-	var mq *mosquitto
+	var mq *mosquitto.Broker
 	if f.mosquitto != "" {
 		if mq, err = startMosquitto(f.mosquitto, dir); err != nil {
 			return err
 		}
-		defer mq.stop()
+		defer mq.Stop()
 	}
 	tr := newTracker()
 	ccfg := center.Config{DBPath: filepath.Join(dir, "center.db"), HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0",
 		HeartbeatLimit: 3 * f.heartbeat, OnAlarm: tr.stored, ShareGroup: f.shareGroup, Log: log.With("component", "center")}
 	if mq != nil {
-		ccfg.BrokerURL = mq.url()
+		ccfg.BrokerURL = mq.URL()
 	}
 	c, err := center.Start(ctx, ccfg)
 	if err != nil {
@@ -98,7 +99,7 @@ func cmdDistrict(ctx context.Context, f districtFlags, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "memory: process RSS %.0f MiB for %d homes + center = %.1f KiB per home (Go heap in use %.1f KiB per home, %d goroutines)\n",
 		float64(rss1)/(1<<20), f.homes, float64(rss1-rss0)/1024/float64(f.homes), float64(ms.HeapInuse)/1024/float64(f.homes), runtime.NumGoroutine())
 	if mq != nil {
-		if r, err := rssBytes(mq.pid()); err == nil {
+		if r, err := rssBytes(mq.Pid()); err == nil {
 			fmt.Fprintf(stdout, "memory: mosquitto RSS %.0f MiB\n", float64(r)/(1<<20))
 		}
 	}
@@ -163,14 +164,14 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}, nil
 }
 
-func measureIdle(ctx context.Context, out io.Writer, d time.Duration, mq *mosquitto) error {
+func measureIdle(ctx context.Context, out io.Writer, d time.Duration, mq *mosquitto.Broker) error {
 	self, err := startCPU(os.Getpid())
 	if err != nil {
 		return err
 	}
 	var broker *cpuMeter
 	if mq != nil {
-		if broker, err = startCPU(mq.pid()); err != nil {
+		if broker, err = startCPU(mq.Pid()); err != nil {
 			return err
 		}
 	}
@@ -353,11 +354,11 @@ func waitAll(ctx context.Context, tr *tracker, limit time.Duration) (time.Time, 
 	return last, true
 }
 
-func storm(ctx context.Context, out io.Writer, d *district.District, db *alarmdb.DB, tr *tracker, f districtFlags, mq *mosquitto, name string) error {
+func storm(ctx context.Context, out io.Writer, d *district.District, db *alarmdb.DB, tr *tracker, f districtFlags, mq *mosquitto.Broker, name string) error {
 	self, _ := startCPU(os.Getpid())
 	var broker *cpuMeter
 	if mq != nil {
-		broker, _ = startCPU(mq.pid())
+		broker, _ = startCPU(mq.Pid())
 	}
 	began := time.Now()
 	press(ctx, d, tr, f.alarms, f.rate, 0, f.hold)
@@ -390,10 +391,10 @@ func storm(ctx context.Context, out io.Writer, d *district.District, db *alarmdb
 	return nil
 }
 
-func outage(ctx context.Context, out io.Writer, d *district.District, db *alarmdb.DB, tr *tracker, f districtFlags, mq *mosquitto) error {
+func outage(ctx context.Context, out io.Writer, d *district.District, db *alarmdb.DB, tr *tracker, f districtFlags, mq *mosquitto.Broker) error {
 	fmt.Fprintf(out, "outage: stopping mosquitto for %v, %d alarms raised meanwhile\n", f.outage, f.outageAlarms)
 	down := time.Now()
-	if err := mq.stop(); err != nil {
+	if err := mq.Stop(); err != nil {
 		return err
 	}
 	rate := float64(f.outageAlarms) / max(f.outage.Seconds()/2, 1)
@@ -405,7 +406,7 @@ func outage(ctx context.Context, out io.Writer, d *district.District, db *alarmd
 	}
 	unsent, _ := d.Unsent(ctx)
 	fmt.Fprintf(out, "outage: %d events waiting in the homes' outboxes\n", unsent)
-	if err := mq.start(); err != nil {
+	if err := mq.Restart(); err != nil {
 		return err
 	}
 	up := time.Now()
