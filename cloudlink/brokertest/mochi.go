@@ -12,6 +12,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/safehub-iot/safehub/internal/mosquitto"
 )
 
 const mochiListener = "brokertest"
@@ -50,7 +52,7 @@ func StartMochi(tb testing.TB) *Mochi {
 	if err := srv.Serve(); err != nil {
 		tb.Fatalf("brokertest: start mochi: %v", err)
 	}
-	if err := waitListening(m.addr, 5*time.Second); err != nil {
+	if err := mosquitto.WaitListening(m.addr, 5*time.Second); err != nil {
 		tb.Fatalf("brokertest: mochi: %v", err)
 	}
 	m.running = true
@@ -81,7 +83,7 @@ func (m *Mochi) Stop(tb testing.TB) {
 		}
 	})
 	m.Server.Listeners.Delete(mochiListener)
-	if err := waitClosed(m.addr, 5*time.Second); err != nil {
+	if err := mosquitto.WaitClosed(m.addr, 5*time.Second); err != nil {
 		tb.Fatalf("brokertest: stop mochi: %v", err)
 	}
 	m.running = false
@@ -107,7 +109,7 @@ func (m *Mochi) Restart(tb testing.TB) {
 		tb.Fatalf("brokertest: restart mochi on %s: %v", m.addr, err)
 	}
 	m.Server.Listeners.Serve(mochiListener, m.Server.EstablishConnection)
-	if err := waitListening(m.addr, 5*time.Second); err != nil {
+	if err := mosquitto.WaitListening(m.addr, 5*time.Second); err != nil {
 		tb.Fatalf("brokertest: restart mochi: %v", err)
 	}
 	m.running = true

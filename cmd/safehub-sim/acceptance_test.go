@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/firmware-sim/scenario"
+	"github.com/safehub-iot/safehub/internal/cli"
+	"github.com/safehub-iot/safehub/internal/cli/clitest"
 )
 
 const demoConfig = "../../configs/demo.yaml"
@@ -76,19 +78,39 @@ func TestRunCommandExitCodes(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{"flicker raises nothing", []string{"run", "-q", "-config", demoConfig, flicker}, exitOK, "--- PASS flicker: 0 alarms"},
-		{"declared alarm missing", []string{"run", "-q", "-config", demoConfig, wrong}, exitFailed, "want 1 at the center, got 0"},
-		{"bad scenario file", []string{"run", "-config", demoConfig, broken}, exitScenario, "line 4: steps[0].ppm: not used by press"},
+		{"flicker raises nothing", []string{"run", "-q", "--config", demoConfig, flicker}, exitOK, "--- PASS flicker: 0 alarms"},
+		{"declared alarm missing", []string{"run", "-q", "--config", demoConfig, wrong}, exitFailed, "want 1 at the center, got 0"},
+		{"bad scenario file", []string{"run", "--config", demoConfig, broken}, exitScenario, "line 4: steps[0].ppm: not used by press"},
 		{"no file", []string{"run"}, exitUsage, "name at least one scenario file"},
-		{"unknown flag", []string{"run", "--fast", flicker}, exitUsage, "flag provided but not defined: -fast"},
+		{"unknown flag", []string{"run", "--fast", flicker}, exitUsage, "unknown flag: --fast"},
 		{"unknown command", []string{"walk"}, exitUsage, `unknown command "walk"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := Run(context.Background(), tt.args, &stdout, &stderr)
-			require.Equal(t, tt.code, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-			require.Contains(t, stdout.String()+stderr.String(), tt.contains)
+			code, stdout, stderr := runSim(t, tt.args...)
+			require.Equal(t, tt.code, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			require.Contains(t, stdout+stderr, tt.contains)
 		})
 	}
+}
+
+// runSim runs safehub-sim's command line as main does and returns the exit
+// code and what it printed.
+func runSim(tb testing.TB, args ...string) (code int, stdout, stderr string) {
+	tb.Helper()
+	var out, errOut bytes.Buffer
+	code = cli.Exit(&errOut, "safehub-sim", Run(context.Background(), args, &out, &errOut))
+	return code, out.String(), errOut.String()
+}
+
+// Every command's help page exits 0 and shows examples; a bare
+// safehub-sim is a usage mistake.
+func TestHelp(t *testing.T) {
+	paths := clitest.Help(t, newRoot(io.Discard, io.Discard), func(args []string, stdout, stderr io.Writer) error {
+		return Run(context.Background(), args, stdout, stderr)
+	})
+	require.Len(t, paths, 5, "safehub-sim and its run, demo, district and idle: %v", paths)
+	code, _, stderr := runSim(t)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "name a command: run, demo, district or idle")
 }

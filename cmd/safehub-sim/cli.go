@@ -2,84 +2,60 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 // Exit codes.
 const (
-	exitOK       = 0
-	exitFailed   = 1 // a scenario's outcome did not match, or a run failed
-	exitUsage    = 2 // bad command line
-	exitScenario = 3 // a scenario file has mistakes
+	exitOK       = cli.OK
+	exitFailed   = cli.Failed // a scenario's outcome did not match, or a run failed
+	exitUsage    = cli.Usage  // bad command line
+	exitScenario = 3          // a scenario file has mistakes
 )
 
-var errUsage = errors.New("usage")
+const rootLong = `safehub-sim runs simulated SafeHub homes against a center console: each home is
+the real safehubd pipeline (drivers, rules, store, cloud link) on simulated devices.
 
-type exitError struct {
-	code int
-	err  error
+  run       run one home through each scenario on a fake clock and check the declared outcome
+  demo      center console and one home looping a demo scenario on the real clock, until Ctrl-C
+  district  N homes against a broker with the center: memory, CPU, alarm latency, loss, recovery
+  idle      one home's daemon, nothing happening: resident memory and CPU
+
+Exit codes:
+  0  success
+  1  a scenario's outcome did not match, or a run failed
+  2  usage: a wrong command, flag or argument
+  3  a scenario file has mistakes (each one is listed with its line)`
+
+// Run is safehub-sim's command line; main maps its error to the exit code
+// with cli.Exit.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return cli.Execute(ctx, newRoot(stdout, stderr), args)
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-const usage = `safehub-sim runs simulated SafeHub homes against a center console.
-
-  safehub-sim run [flags] SCENARIO.yaml...   run one home through each scenario on a fake
-                                             clock and check the declared outcome
-  safehub-sim demo [flags]                   center console and one home looping a demo
-                                             scenario on the real clock, until Ctrl-C
-  safehub-sim district [flags]               N homes against a broker with the center:
-                                             memory, CPU, alarm latency, loss, recovery
-  safehub-sim idle [flags]                   one home's daemon, nothing happening: resident
-                                             memory and CPU
-
-Run "safehub-sim COMMAND -h" for a command's flags.
-`
-
-// Run is safehub-sim's command line; it returns the exit code.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "safehub-sim",
+		Short: "Simulated SafeHub homes against a center console",
+		Long:  rootLong,
+		Example: `  safehub-sim run configs/scenarios/gas-leak.yaml
+  safehub-sim demo
+  safehub-sim district --homes 200 --alarms 200 --rate 50`,
+		Args: cobra.NoArgs,
+		// A bare safehub-sim is a usage mistake, as before cobra.
+		RunE: func(*cobra.Command, []string) error {
+			return cli.Usagef("name a command: run, demo, district or idle")
+		},
 	}
-	var err error
-	switch args[0] {
-	case "run":
-		err = cmdRun(ctx, args[1:], stdout, stderr)
-	case "demo":
-		err = cmdDemo(ctx, args[1:], stdout, stderr)
-	case "district":
-		err = cmdDistrict(ctx, args[1:], stdout, stderr)
-	case "idle":
-		err = cmdIdle(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	default:
-		fmt.Fprintf(stderr, "safehub-sim: unknown command %q\n\n%s", args[0], usage)
-		return exitUsage
-	}
-	if err == nil {
-		return exitOK
-	}
-	var ee *exitError
-	switch {
-	case errors.As(err, &ee):
-		fmt.Fprintln(stderr, "safehub-sim:", ee.err)
-		return ee.code
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(stderr, "safehub-sim:", err)
-		return exitUsage
-	}
-	fmt.Fprintln(stderr, "safehub-sim:", err)
-	return exitFailed
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(runCommand(stdout, stderr), demoCommand(stdout, stderr), districtCommand(stdout, stderr), idleCommand(stdout, stderr))
+	return root
 }
 
 // newLogger logs to w at the given level ("debug", "info", "warn",
@@ -87,17 +63,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("%w: --log-level: %q (want debug, info, warn or error)", errUsage, level)
+		return nil, cli.Usagef("--log-level: %q (want debug, info, warn or error)", level)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+// noArgs is cobra.NoArgs with the message safehub-sim gave before cobra.
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return cli.Usagef("%s: unexpected argument %q", c.Name(), args[0])
 	}
 	return nil
 }

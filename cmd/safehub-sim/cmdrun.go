@@ -3,37 +3,52 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/safehub-iot/safehub/firmware-sim/scenario"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("safehub-sim run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "configs/demo.yaml", "the home's safehubd config `file`")
-	logLevel := fs.String("log-level", "error", "log `level` of the home and center: debug, info, warn, error")
-	quiet := fs.Bool("q", false, "print only each scenario's verdict")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: safehub-sim run [flags] SCENARIO.yaml...")
-		fs.PrintDefaults()
+func runCommand(stdout, stderr io.Writer) *cobra.Command {
+	var cfgPath, logLevel string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "run [flags] SCENARIO.yaml...",
+		Short: "Run one home through each scenario on a fake clock and check the declared outcome",
+		Long: `run plays each scenario file through one simulated home (the real safehubd pipeline
+on simulated devices) against the center on its embedded broker, on a fake clock, and
+checks that the alarms at the center are the ones the scenario declares.
+See docs/scenarios.md for the file format.`,
+		Example: `  safehub-sim run configs/scenarios/gas-leak.yaml          # one scenario, step by step
+  safehub-sim run -q configs/scenarios/*.yaml              # all of them, verdicts only
+  safehub-sim run --config my-home.yaml my-scenario.yaml   # another home's config`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cli.Usagef("run: name at least one scenario file")
+			}
+			log, err := newLogger(stderr, logLevel)
+			if err != nil {
+				return err
+			}
+			return cmdRun(cmd.Context(), args, cfgPath, quiet, stdout, log)
+		},
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		return fmt.Errorf("%w: run: name at least one scenario file", errUsage)
-	}
-	log, err := newLogger(stderr, *logLevel)
-	if err != nil {
-		return err
-	}
+	fs := cmd.Flags()
+	fs.StringVar(&cfgPath, "config", "configs/demo.yaml", "the home's safehubd config `file`")
+	fs.StringVar(&logLevel, "log-level", "error", "log `level` of the home and center: debug, info, warn, error")
+	fs.BoolVarP(&quiet, "q", "q", false, "print only each scenario's verdict")
+	return cmd
+}
+
+func cmdRun(ctx context.Context, paths []string, cfgPath string, quiet bool, stdout io.Writer, log *slog.Logger) error {
 	var scs []*scenario.Scenario
 	var parseErrs []error
-	for _, path := range fs.Args() {
+	for _, path := range paths {
 		sc, err := scenario.Load(path)
 		if err != nil {
 			parseErrs = append(parseErrs, err)
@@ -42,17 +57,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		scs = append(scs, sc)
 	}
 	if len(parseErrs) > 0 {
-		return &exitError{code: exitScenario, err: errors.Join(parseErrs...)}
+		return cli.WithCode(exitScenario, errors.Join(parseErrs...))
 	}
 	failed := 0
 	for i, sc := range scs {
 		var out io.Writer = stdout
-		if *quiet {
+		if quiet {
 			out = nil
 		}
-		fmt.Fprintf(stdout, "=== %s (%s)\n", sc.Name, fs.Arg(i))
+		fmt.Fprintf(stdout, "=== %s (%s)\n", sc.Name, paths[i])
 		began := time.Now()
-		o, err := runScenario(ctx, *cfgPath, sc, out, log)
+		o, err := runScenario(ctx, cfgPath, sc, out, log)
 		switch {
 		case err != nil:
 			failed++
@@ -72,7 +87,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if failed > 0 {
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d scenarios failed", failed, len(scs))}
+		return cli.WithCode(exitFailed, fmt.Errorf("%d of %d scenarios failed", failed, len(scs)))
 	}
 	return nil
 }

@@ -3,80 +3,26 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"sync"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
 	"periph.io/x/conn/v3/gpio"
 
 	"github.com/safehub-iot/safehub/center"
 	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/firmware-sim/district"
+	"github.com/safehub-iot/safehub/internal/cli"
+	"github.com/safehub-iot/safehub/internal/mosquitto"
 )
-
-type districtFlags struct {
-	homes, alarms, rtt, outageAlarms int
-	rate                             float64
-	heartbeat, idle, outage, settle  time.Duration
-	hold                             time.Duration
-	mosquitto, logLevel, cpuProfile  string
-	disk                             bool
-	shareGroup                       string
-}
 
 // cmdDistrict runs N homes against a broker with the center in-process
 // and prints the figures docs/benchmarks.md records.
-func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("safehub-sim district", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var f districtFlags
-	fs.IntVar(&f.homes, "homes", 200, "number of `homes`")
-	fs.Float64Var(&f.rate, "rate", 50, "alarms per `second` across the district during the storm")
-	fs.IntVar(&f.alarms, "alarms", 0, "alarms in the storm (default: one per home)")
-	fs.DurationVar(&f.hold, "hold", time.Second, "how `long` each button is held; a press shorter than a CPU stall of the box is debounced away, as on a real box")
-	fs.IntVar(&f.rtt, "rtt", 1000, "raw broker QoS 1 round trips to measure beside the alarms")
-	fs.DurationVar(&f.heartbeat, "heartbeat", time.Minute, "each home's heartbeat `interval`")
-	fs.DurationVar(&f.idle, "idle", 0, "measure CPU with only heartbeats flowing for this `long` before the storm")
-	fs.DurationVar(&f.outage, "outage", 0, "after the storm, stop the broker this `long` (needs --mosquitto) and measure recovery")
-	fs.IntVar(&f.outageAlarms, "outage-alarms", 0, "alarms raised during the outage (default: one per home)")
-	fs.DurationVar(&f.settle, "settle", 2*time.Minute, "how `long` to wait for every alarm to reach the console")
-	fs.StringVar(&f.mosquitto, "mosquitto", "", "run the homes and the center against a Mosquitto started from this `binary` (e.g. /usr/sbin/mosquitto) instead of the center's embedded broker")
-	fs.StringVar(&f.shareGroup, "center-share-group", "", "the center's shared-subscription `group` (\"-\": plain subscriptions; default the center's own)")
-	fs.BoolVar(&f.disk, "disk", false, "give each home a SQLite file on disk (fsynced on every commit, as on a box) instead of an in-memory database")
-	fs.StringVar(&f.logLevel, "log-level", "error", "log `level`")
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the storm (pressing and settling, homes and center together) to this `file`, for go tool pprof")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("%w: district: unexpected argument %q", errUsage, fs.Arg(0))
-	case f.homes < 1:
-		return fmt.Errorf("%w: --homes: %d (want at least 1)", errUsage, f.homes)
-	case f.rate <= 0:
-		return fmt.Errorf("%w: --rate: %g (want more than 0)", errUsage, f.rate)
-	case f.alarms < 0 || f.outageAlarms < 0 || f.rtt < 0:
-		return fmt.Errorf("%w: --alarms, --outage-alarms and --rtt must not be negative", errUsage)
-	case f.hold < 50*time.Millisecond:
-		return fmt.Errorf("%w: --hold: %v (want at least 50ms: the button's debounce is 20ms)", errUsage, f.hold)
-	case float64(f.alarms) > float64(f.homes) && f.rate*f.hold.Seconds() >= float64(f.homes):
-		return fmt.Errorf("%w: --rate %g with --hold %v presses a home again while it is still held; lower the rate or the hold, or add homes", errUsage, f.rate, f.hold)
-	case f.outage > 0 && f.mosquitto == "":
-		return fmt.Errorf("%w: --outage needs --mosquitto (the embedded broker cannot be restarted under the center)", errUsage)
-	}
-	if f.alarms == 0 {
-		f.alarms = f.homes
-	}
-	if f.outageAlarms == 0 {
-		f.outageAlarms = f.homes
-	}
+func cmdDistrict(ctx context.Context, f districtFlags, stdout, stderr io.Writer) error {
 	log, err := newLogger(stderr, f.logLevel)
 	if err != nil {
 		return err
@@ -97,18 +43,18 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "district: %d homes (%s), heartbeat %v, storm %d alarms at %g/s held %v, GOMAXPROCS %d, open-files limit %d\n",
 		f.homes, store, f.heartbeat, f.alarms, f.rate, f.hold, runtime.GOMAXPROCS(0), limit)
 
-	var mq *mosquitto
+	var mq *mosquitto.Broker
 	if f.mosquitto != "" {
 		if mq, err = startMosquitto(f.mosquitto, dir); err != nil {
 			return err
 		}
-		defer mq.stop()
+		defer mq.Stop()
 	}
 	tr := newTracker()
 	ccfg := center.Config{DBPath: filepath.Join(dir, "center.db"), HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0",
 		HeartbeatLimit: 3 * f.heartbeat, OnAlarm: tr.stored, ShareGroup: f.shareGroup, Log: log.With("component", "center")}
 	if mq != nil {
-		ccfg.BrokerURL = mq.url()
+		ccfg.BrokerURL = mq.URL()
 	}
 	c, err := center.Start(ctx, ccfg)
 	if err != nil {
@@ -151,7 +97,7 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "memory: process RSS %.0f MiB for %d homes + center = %.1f KiB per home (Go heap in use %.1f KiB per home, %d goroutines)\n",
 		float64(rss1)/(1<<20), f.homes, float64(rss1-rss0)/1024/float64(f.homes), float64(ms.HeapInuse)/1024/float64(f.homes), runtime.NumGoroutine())
 	if mq != nil {
-		if r, err := rssBytes(mq.pid()); err == nil {
+		if r, err := rssBytes(mq.Pid()); err == nil {
 			fmt.Fprintf(stdout, "memory: mosquitto RSS %.0f MiB\n", float64(r)/(1<<20))
 		}
 	}
@@ -191,177 +137,9 @@ func cmdDistrict(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stdout, "console: %d alarms stored for %d raised (duplicates %d, lost %d)\n", len(alarms), want, tr.dups(), max(want-len(alarms), 0))
 	if len(alarms) != want {
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d alarms raised, %d in the console", want, len(alarms))}
+		return cli.WithCode(exitFailed, fmt.Errorf("%d alarms raised, %d in the console", want, len(alarms)))
 	}
 	return nil
-}
-
-// startCPUProfile starts a CPU profile to path (none if path is empty)
-// and returns the function that stops it.
-func startCPUProfile(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	out, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(out); err != nil {
-		out.Close()
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		out.Close()
-	}, nil
-}
-
-func measureIdle(ctx context.Context, out io.Writer, d time.Duration, mq *mosquitto) error {
-	self, err := startCPU(os.Getpid())
-	if err != nil {
-		return err
-	}
-	var broker *cpuMeter
-	if mq != nil {
-		if broker, err = startCPU(mq.pid()); err != nil {
-			return err
-		}
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-	}
-	p, _ := self.percent()
-	fmt.Fprintf(out, "idle (heartbeats only, %v): homes+center process %.1f%% of a core", d, p)
-	if broker != nil {
-		b, _ := broker.percent()
-		fmt.Fprintf(out, ", mosquitto %.1f%% of a core", b)
-	}
-	fmt.Fprintln(out)
-	return nil
-}
-
-// brokerRTT publishes n QoS 1 messages one after another and times each
-// publish until its PUBACK: the floor under any alarm's latency.
-func brokerRTT(url string, n int) (latencies, error) {
-	const site = "rtt-probe"
-	opts := paho.NewClientOptions().AddBroker(url).SetClientID("safehub-sim-rtt").SetUsername(site).SetCleanSession(true)
-	cl := paho.NewClient(opts)
-	if t := cl.Connect(); !t.WaitTimeout(10*time.Second) || t.Error() != nil {
-		return nil, fmt.Errorf("connect %s: %v", url, t.Error())
-	}
-	defer cl.Disconnect(100)
-	topic := "safehub/v1/" + site + "/cmd/reply"
-	out := make(latencies, 0, n)
-	for range n {
-		t0 := time.Now()
-		t := cl.Publish(topic, 1, false, []byte(`{}`))
-		if !t.WaitTimeout(10*time.Second) || t.Error() != nil {
-			return nil, fmt.Errorf("publish: %v", t.Error())
-		}
-		out = append(out, time.Since(t0))
-	}
-	return out, nil
-}
-
-// tracker pairs each button edge with the alarm stored at the center.
-type tracker struct {
-	mu      sync.Mutex
-	edges   map[string][]time.Time // by site, oldest first
-	presses map[string]int         // by site, all so far
-	lat     latencies
-	parts   breakdown
-	dup     int
-	arrived chan struct{}
-}
-
-// breakdown splits edge→console at the alarm's two timestamps (one clock:
-// homes and center share the process): the box's event time, after the
-// debounce and the rules; the center's receive time, in its MQTT callback.
-type breakdown struct {
-	edgeToEvent, eventToReceived, receivedToStored latencies
-}
-
-func (b breakdown) String() string {
-	return fmt.Sprintf("edge→box event %s; box event→center receive %s; center receive→stored %s",
-		b.edgeToEvent, b.eventToReceived, b.receivedToStored)
-}
-
-func newTracker() *tracker {
-	return &tracker{edges: map[string][]time.Time{}, presses: map[string]int{}, arrived: make(chan struct{}, 1)}
-}
-
-func (t *tracker) pressed(site string, at time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.edges[site] = append(t.edges[site], at)
-	t.presses[site]++
-}
-
-// stored is the center's OnAlarm hook: called once per alarm, after it is
-// stored.
-func (t *tracker) stored(a alarmdb.Alarm) {
-	now := time.Now()
-	t.mu.Lock()
-	q := t.edges[a.Site]
-	if len(q) == 0 {
-		t.dup++ // an alarm nobody pressed for: must not happen
-	} else {
-		t.lat = append(t.lat, now.Sub(q[0]))
-		t.parts.edgeToEvent = append(t.parts.edgeToEvent, a.Raised.Sub(q[0]))
-		t.parts.eventToReceived = append(t.parts.eventToReceived, a.Received.Sub(a.Raised))
-		t.parts.receivedToStored = append(t.parts.receivedToStored, now.Sub(a.Received))
-		t.edges[a.Site] = q[1:]
-	}
-	t.mu.Unlock()
-	select {
-	case t.arrived <- struct{}{}:
-	default:
-	}
-}
-
-// take returns the latencies so far, and their breakdown, and starts a new
-// series.
-func (t *tracker) take() (latencies, breakdown) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	l, b := t.lat, t.parts
-	t.lat, t.parts = nil, breakdown{}
-	return l, b
-}
-
-func (t *tracker) pending() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	n := 0
-	for _, q := range t.edges {
-		n += len(q)
-	}
-	return n
-}
-
-// bySite returns, by site, the presses whose alarm is not stored yet (for
-// sites with any) and all presses.
-func (t *tracker) bySite() (pending, presses map[string]int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	pending, presses = map[string]int{}, map[string]int{}
-	for s, q := range t.edges {
-		if len(q) > 0 {
-			pending[s] = len(q)
-		}
-	}
-	for s, n := range t.presses {
-		presses[s] = n
-	}
-	return pending, presses
-}
-
-func (t *tracker) dups() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.dup
 }
 
 // press raises n alarms at rate per second, spread over the homes, each
@@ -406,11 +184,11 @@ func waitAll(ctx context.Context, tr *tracker, limit time.Duration) (time.Time, 
 	return last, true
 }
 
-func storm(ctx context.Context, out io.Writer, d *district.District, db *alarmdb.DB, tr *tracker, f districtFlags, mq *mosquitto, name string) error {
+func storm(ctx context.Context, out io.Writer, d *district.District, db *alarmdb.DB, tr *tracker, f districtFlags, mq *mosquitto.Broker, name string) error {
 	self, _ := startCPU(os.Getpid())
 	var broker *cpuMeter
 	if mq != nil {
-		broker, _ = startCPU(mq.pid())
+		broker, _ = startCPU(mq.Pid())
 	}
 	began := time.Now()
 	press(ctx, d, tr, f.alarms, f.rate, 0, f.hold)
@@ -438,15 +216,15 @@ func storm(ctx context.Context, out io.Writer, d *district.District, db *alarmdb
 			return err
 		}
 		printMissing(out, name, m)
-		return &exitError{code: exitFailed, err: fmt.Errorf("%s: %d alarms not in the console after %v", name, tr.pending(), f.settle)}
+		return cli.WithCode(exitFailed, fmt.Errorf("%s: %d alarms not in the console after %v", name, tr.pending(), f.settle))
 	}
 	return nil
 }
 
-func outage(ctx context.Context, out io.Writer, d *district.District, db *alarmdb.DB, tr *tracker, f districtFlags, mq *mosquitto) error {
+func outage(ctx context.Context, out io.Writer, d *district.District, db *alarmdb.DB, tr *tracker, f districtFlags, mq *mosquitto.Broker) error {
 	fmt.Fprintf(out, "outage: stopping mosquitto for %v, %d alarms raised meanwhile\n", f.outage, f.outageAlarms)
 	down := time.Now()
-	if err := mq.stop(); err != nil {
+	if err := mq.Stop(); err != nil {
 		return err
 	}
 	rate := float64(f.outageAlarms) / max(f.outage.Seconds()/2, 1)
@@ -458,7 +236,7 @@ func outage(ctx context.Context, out io.Writer, d *district.District, db *alarmd
 	}
 	unsent, _ := d.Unsent(ctx)
 	fmt.Fprintf(out, "outage: %d events waiting in the homes' outboxes\n", unsent)
-	if err := mq.start(); err != nil {
+	if err := mq.Restart(); err != nil {
 		return err
 	}
 	up := time.Now()
@@ -487,7 +265,7 @@ func outage(ctx context.Context, out io.Writer, d *district.District, db *alarmd
 			return err
 		}
 		printMissing(out, "recovery", m)
-		return &exitError{code: exitFailed, err: fmt.Errorf("recovery: %d alarms not in the console after %v", tr.pending(), f.settle)}
+		return cli.WithCode(exitFailed, fmt.Errorf("recovery: %d alarms not in the console after %v", tr.pending(), f.settle))
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"regexp"
 	"testing"
 
@@ -13,10 +11,8 @@ import (
 // session, against the center on its embedded broker; every alarm must be
 // in the console exactly once.
 func TestDistrictSmoke(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	code := Run(context.Background(), []string{"district", "--homes", "200", "--rate", "200", "--rtt", "50", "--settle", "60s"}, &stdout, &stderr)
-	out := stdout.String()
-	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, stderr.String())
+	code, out, stderr := runSim(t, "district", "--homes", "200", "--rate", "200", "--rtt", "50", "--settle", "60s")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
 	require.Contains(t, out, "connected: 200 homes")
 	require.Regexp(t, regexp.MustCompile(`storm: 200 alarms pressed .* \(n=200\); lost 0`), out)
 	require.Contains(t, out, "console: 200 alarms stored for 200 raised (duplicates 0, lost 0)")
@@ -35,9 +31,9 @@ func TestDistrictFlagErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			require.Equal(t, exitUsage, Run(context.Background(), tt.args, &stdout, &stderr))
-			require.Contains(t, stderr.String(), tt.want)
+			code, _, stderr := runSim(t, tt.args...)
+			require.Equal(t, exitUsage, code)
+			require.Contains(t, stderr, tt.want)
 		})
 	}
 }

@@ -7,11 +7,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safehub-iot/safehub/gateway/api"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 func (a *app) alarmCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "alarm",
+		Use: "alarm",
+		Example: `  safehubctl alarm test
+  safehubctl alarm test --timeout 2m`,
 		Short: "Test alarms",
 	}
 	var (
@@ -19,7 +22,9 @@ func (a *app) alarmCommand() *cobra.Command {
 		asJSON  bool
 	)
 	test := &cobra.Command{
-		Use:   "test",
+		Use: "test",
+		Example: `  safehubctl alarm test
+  safehubctl alarm test --timeout 2m --json`,
 		Short: "Send a test alarm to the center and time its round trip",
 		Long: `test raises a test alarm on the box. The center shows it apart as a test and
 dispatches no one. The command prints when the center's broker accepted it
@@ -28,7 +33,7 @@ dispatches no one. The command prints when the center's broker accepted it
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if timeout <= 0 {
-				return usageError("--timeout %s: expected a positive duration such as 60s", timeout)
+				return cli.Usagef("--timeout %s: expected a positive duration such as 60s", timeout)
 			}
 			res, err := a.testAlarm(cmd, timeout, !asJSON)
 			if err != nil {
@@ -40,7 +45,7 @@ dispatches no one. The command prints when the center's broker accepted it
 				}
 			}
 			if res.AckedMS == nil {
-				return &exitError{code: exitFailed, err: fmt.Errorf("no acknowledgement from the center within %s", timeout)}
+				return cli.WithCode(exitFailed, fmt.Errorf("no acknowledgement from the center within %s", timeout))
 			}
 			return nil
 		},

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -16,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/safehub-iot/safehub/cloudlink/protocol"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 // Check steps, in order.
@@ -50,13 +47,8 @@ type checkTarget struct {
 // checkBroker connects to one broker as the box would and reports each step
 // up to the first failure.
 func checkBroker(ctx context.Context, broker string, t checkTarget) []stepResult {
-	var out []stepResult
-	ok := func(step, format string, args ...any) {
-		out = append(out, stepResult{Step: step, OK: true, Detail: fmt.Sprintf(format, args...)})
-	}
-	fail := func(step, format string, args ...any) []stepResult {
-		return append(out, stepResult{Step: step, Detail: fmt.Sprintf(format, args...)})
-	}
+	s := &steps{}
+	ok, fail := s.ok, s.fail
 	u, err := url.Parse(broker)
 	if err != nil {
 		return fail(stepDNS, "broker %q is not a URL", broker)
@@ -107,7 +99,7 @@ func checkBroker(ctx context.Context, broker string, t checkTarget) []stepResult
 	}
 	ok(stepTCP, "connected to %s", addr)
 
-	var rw io.ReadWriter = conn
+	var mqttConn net.Conn = conn
 	if secure {
 		if t.TLS == nil {
 			return fail(stepTLS, "%s is a TLS broker but no --ca was given", broker)
@@ -123,62 +115,30 @@ func checkBroker(ctx context.Context, broker string, t checkTarget) []stepResult
 		}
 		st := tc.ConnectionState()
 		ok(stepTLS, "broker certificate %q verified against --ca (%s)", st.PeerCertificates[0].Subject.CommonName, tls.VersionName(st.Version))
-		rw = tc
+		mqttConn = tc
 	} else if t.TLS != nil {
 		ok(stepTLS, "skipped: %s is not a TLS broker (plain tcp://)", broker)
 	}
 
-	r := bufio.NewReader(rw)
-	clientID := "safehub-" + t.Site + "-" + t.ClientTag
-	if _, err := rw.Write(connectPacket(clientID, t.User, t.Password, 30)); err != nil {
-		return fail(stepAuth, "send CONNECT: %v", err)
+	deadline, _ := ctx.Deadline()
+	if res := mqttSteps(s, mqttConn, deadline, t, host); res != nil {
+		return res
 	}
-	body, err := expect(r, pktConnack)
-	if err != nil {
-		if step, msg := classifyTLS(err, host); step != "" {
-			return fail(step, "%s", msg)
-		}
-		return fail(stepAuth, "the broker closed the connection instead of answering CONNECT (%v): it refused the box's identity", err)
-	}
-	if secure && t.TLS != nil && len(t.TLS.Certificates) > 0 {
-		ok(stepCert, "the broker accepted the box's certificate")
-	}
-	if len(body) < 2 || body[1] != 0 {
-		code := byte(0xff)
-		if len(body) >= 2 {
-			code = body[1]
-		}
-		return fail(stepAuth, "CONNACK refused the connection: %s (code %d)", connackReasons[code], code)
-	}
-	ok(stepAuth, "connected as client %s", clientID)
+	return s.out
+}
 
-	cmdTopic, err := protocol.Topic(t.Site, protocol.Cmd)
-	if err != nil {
-		return fail(stepACLSub, "site %q: %v", t.Site, err)
-	}
-	if _, err := rw.Write(subscribePacket(1, cmdTopic, 1)); err != nil {
-		return fail(stepACLSub, "send SUBSCRIBE: %v", err)
-	}
-	body, err = expect(r, pktSuback)
-	if err != nil {
-		return fail(stepACLSub, "subscribe to %s: the broker closed the connection (%v)", cmdTopic, err)
-	}
-	if len(body) < 3 || body[2] == 0x80 {
-		return fail(stepACLSub, "subscribe to %s refused (SUBACK 0x80): the broker's ACL does not let this identity read the site's commands (does the certificate's CN match --site %s?)", cmdTopic, t.Site)
-	}
-	ok(stepACLSub, "may read %s", cmdTopic)
+// steps records the steps of a check.
+type steps struct{ out []stepResult }
 
-	replyTopic, _ := protocol.Topic(t.Site, protocol.Reply)
-	payload, _ := json.Marshal(protocol.ReplyMsg{V: protocol.Version, Site: t.Site, ID: "provision-check", OK: true, Time: time.Now().UTC()})
-	if _, err := rw.Write(publishPacket(2, replyTopic, payload)); err != nil {
-		return fail(stepACLPub, "send PUBLISH: %v", err)
-	}
-	if _, err := expect(r, pktPuback); err != nil {
-		return fail(stepACLPub, "publish to %s not permitted: the broker closed the connection instead of acknowledging (%v)", replyTopic, err)
-	}
-	ok(stepACLPub, "may write %s", replyTopic)
-	rw.Write([]byte{0xe0, 0}) // DISCONNECT
-	return out
+// ok records a step that passed.
+func (s *steps) ok(step, format string, args ...any) {
+	s.out = append(s.out, stepResult{Step: step, OK: true, Detail: fmt.Sprintf(format, args...)})
+}
+
+// fail records the step that failed and returns every step so far.
+func (s *steps) fail(step, format string, args ...any) []stepResult {
+	s.out = append(s.out, stepResult{Step: step, Detail: fmt.Sprintf(format, args...)})
+	return s.out
 }
 
 func isTimeout(err error) bool {
@@ -232,21 +192,21 @@ func loadTLS(ca, cert, key string) (*tls.Config, error) {
 	if ca != "" {
 		pem, err := os.ReadFile(ca)
 		if err != nil {
-			return nil, usageError("--ca: %w", err)
+			return nil, cli.Usagef("--ca: %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, usageError("--ca %s: no PEM certificate in it (expected the center's CA certificate, -----BEGIN CERTIFICATE-----)", ca)
+			return nil, cli.Usagef("--ca %s: no PEM certificate in it (expected the center's CA certificate, -----BEGIN CERTIFICATE-----)", ca)
 		}
 		cfg.RootCAs = pool
 	}
 	if (cert == "") != (key == "") {
-		return nil, usageError("--cert and --key go together: give both or neither")
+		return nil, cli.Usagef("--cert and --key go together: give both or neither")
 	}
 	if cert != "" {
 		pair, err := tls.LoadX509KeyPair(cert, key)
 		if err != nil {
-			return nil, usageError("--cert %s / --key %s: %v", cert, key, err)
+			return nil, cli.Usagef("--cert %s / --key %s: %v", cert, key, err)
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}

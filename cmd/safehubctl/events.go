@@ -6,13 +6,17 @@ import (
 	"io"
 	"time"
 
-	"github.com/safehub-iot/safehub/event"
 	"github.com/spf13/cobra"
+
+	"github.com/safehub-iot/safehub/event"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 func (a *app) eventsCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "events",
+		Use: "events",
+		Example: `  safehubctl events list --since 24h
+  safehubctl events tail`,
 		Short: "Show the box's event log, or follow it live",
 	}
 	var (
@@ -21,7 +25,10 @@ func (a *app) eventsCommand() *cobra.Command {
 		limit  int
 	)
 	list := &cobra.Command{
-		Use:   "list",
+		Use: "list",
+		Example: `  safehubctl events list                       # the last hour
+  safehubctl events list --since 24h --limit 50
+  safehubctl events list --since 2026-11-23T08:00:00+01:00 --json`,
 		Short: "List events from the box's log (the last hour unless --since says otherwise)",
 		Long: `list prints events from the box's local log, oldest first. --since takes a duration
 back from now (30m, 2h, 24h) or a time (2026-11-23T08:00:00+01:00).`,
@@ -32,7 +39,7 @@ back from now (30m, 2h, 24h) or a time (2026-11-23T08:00:00+01:00).`,
 				return err
 			}
 			if limit < 1 || limit > 100000 {
-				return usageError("--limit %d: expected 1 to 100000", limit)
+				return cli.Usagef("--limit %d: expected 1 to 100000", limit)
 			}
 			evs, err := a.client().Events(cmd.Context(), 0, from, limit)
 			if err != nil {
@@ -56,7 +63,9 @@ back from now (30m, 2h, 24h) or a time (2026-11-23T08:00:00+01:00).`,
 
 	var tailJSON bool
 	tail := &cobra.Command{
-		Use:   "tail",
+		Use: "tail",
+		Example: `  safehubctl events tail          # live, until Ctrl-C
+  safehubctl events tail --json`,
 		Short: "Print events live as the box commits them, until Ctrl-C",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -87,7 +96,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, usageError("--since %q: expected a duration such as 30m or 24h, or a time such as 2026-11-23T08:00:00+01:00", s)
+	return time.Time{}, cli.Usagef("--since %q: expected a duration such as 30m or 24h, or a time such as 2026-11-23T08:00:00+01:00", s)
 }
 
 func printEvent(w io.Writer, ev event.Event) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 	"github.com/safehub-iot/safehub/firmware-sim/simhw"
 	"github.com/safehub-iot/safehub/gateway/daemon"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 // safehubdBin is the daemon built once for the package's tests.
@@ -120,8 +122,14 @@ func runCLI(tb testing.TB, args ...string) (int, string, string) {
 
 func runCLICtx(ctx context.Context, args ...string) (int, string, string) {
 	var out, errOut syncBuffer
-	code := run(ctx, args, &out, &errOut)
+	code := runMain(ctx, args, &out, &errOut)
 	return code, out.String(), errOut.String()
+}
+
+// runMain runs safehubctl's command line as main does and returns its exit
+// code.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return cli.Exit(stderr, "safehubctl", Run(ctx, args, stdout, stderr))
 }
 
 // lines counts the lines of s containing sub.

@@ -11,16 +11,21 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safehub-iot/safehub/gateway/api"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 func (a *app) outputsCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "outputs",
+		Use: "outputs",
+		Example: `  safehubctl outputs list
+  safehubctl outputs test`,
 		Short: "List the siren and LEDs, or switch them on in turn to check them",
 	}
 	var asJSON bool
 	list := &cobra.Command{
-		Use:   "list",
+		Use: "list",
+		Example: `  safehubctl outputs list
+  safehubctl outputs list --json`,
 		Short: "List each output (siren, LEDs) with its kind, whether it opened and whether it is on",
 		Long: `list shows the outputs of the config's outputs: section in config order: the siren
 and the LEDs, each with its kind, whether safehubd could open it at start (and why
@@ -65,7 +70,10 @@ func (a *app) outputsTestCommand() *cobra.Command {
 		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "test [ID ...]",
+		Use: "test [ID ...]",
+		Example: `  safehubctl outputs test                    # every output, 2s each
+  safehubctl outputs test siren --for 5s     # only the siren, for 5s
+  safehubctl outputs test led-sent led-help --json`,
 		Short: "Switch the siren and each LED on in turn, to hear and see that they work",
 		Long: `test switches each output named (none: every output in the config) on for --for,
 then back, one after another, and prints which one is on: listen for the siren and
@@ -77,14 +85,11 @@ output safehubd could not open at start is reported as failed with the reason; f
 the wiring or the config's pin and restart safehubd. Ctrl-C stops the test and puts
 the output being tested back at once.
 
-  safehubctl outputs test                    # every output, 2s each
-  safehubctl outputs test siren --for 5s     # only the siren, for 5s
-
 Exit 0 when every output was switched on and back, 1 when one failed, 2 for an
 unknown output id (the ids are listed by 'safehubctl outputs list').`,
 		RunE: func(cmd *cobra.Command, ids []string) error {
 			if hold < api.OutputTestMin || hold > api.OutputTestMax {
-				return usageError("--for %s: expected a duration from %s to %s, such as 2s", hold, api.OutputTestMin, api.OutputTestMax)
+				return cli.Usagef("--for %s: expected a duration from %s to %s, such as 2s", hold, api.OutputTestMin, api.OutputTestMax)
 			}
 			var (
 				done  *api.OutputTestStep
@@ -137,7 +142,7 @@ unknown output id (the ids are listed by 'safehubctl outputs list').`,
 				return err
 			}
 			if done == nil {
-				return &exitError{code: exitFailed, err: errors.New("the output test ended early: is safehubd stopping?")}
+				return cli.WithCode(exitFailed, errors.New("the output test ended early: is safehubd stopping?"))
 			}
 			var switched int
 			var failed []string
@@ -163,7 +168,7 @@ unknown output id (the ids are listed by 'safehubctl outputs list').`,
 				fmt.Fprintln(a.stdout)
 			}
 			if len(failed) > 0 {
-				return &exitError{code: exitFailed, err: fmt.Errorf("output test: %s failed; check the wiring and the config's pin, then restart safehubd", strings.Join(failed, ", "))}
+				return cli.WithCode(exitFailed, fmt.Errorf("output test: %s failed; check the wiring and the config's pin, then restart safehubd", strings.Join(failed, ", ")))
 			}
 			return nil
 		},

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safehub-iot/safehub/gateway/api"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 var pairKinds = []string{"pendant", "door", "smoke"}
@@ -29,10 +30,10 @@ reloaded. NAME becomes the sensor id: lowercase letters, digits, '-' and '_'.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Name = args[0]
 			if !slices.Contains(pairKinds, req.Kind) {
-				return usageError("--kind %q: expected one of pendant, door, smoke", req.Kind)
+				return cli.Usagef("--kind %q: expected one of pendant, door, smoke", req.Kind)
 			}
 			if req.Timeout <= 0 || req.Timeout > 10*time.Minute {
-				return usageError("--timeout %s: expected 1s to 10m", req.Timeout)
+				return cli.Usagef("--timeout %s: expected 1s to 10m", req.Timeout)
 			}
 			fmt.Fprintf(a.stderr, "learn mode: trigger the %s now (up to %s)...\n", req.Kind, req.Timeout)
 			res, err := a.client().Pair(cmd.Context(), req)

@@ -19,6 +19,7 @@ import (
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
 	"github.com/safehub-iot/safehub/internal/atomicfile"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 type provisionOpts struct {
@@ -74,25 +75,25 @@ sensors come from it). Restart safehubd afterwards: systemctl restart safehubd.`
 
 func (o provisionOpts) validate() error {
 	if o.site == "" {
-		return usageError("--site is required: the home's site id from the center, e.g. flat-12b")
+		return cli.Usagef("--site is required: the home's site id from the center, e.g. flat-12b")
 	}
 	if err := protocol.ValidSite(o.site); err != nil {
-		return usageError("--site %q: %v", o.site, err)
+		return cli.Usagef("--site %q: %v", o.site, err)
 	}
 	if len(o.brokers) == 0 {
-		return usageError("--broker is required: the center's broker URL, e.g. ssl://center.example.org:8883")
+		return cli.Usagef("--broker is required: the center's broker URL, e.g. ssl://center.example.org:8883")
 	}
 	for _, b := range o.brokers {
 		u, err := url.Parse(b)
 		if err != nil || u.Host == "" || !slices.Contains([]string{"tcp", "mqtt", "ssl", "tls", "mqtts"}, u.Scheme) {
-			return usageError("--broker %q: expected a URL such as ssl://center.example.org:8883 (schemes ssl, tls, mqtts, tcp)", b)
+			return cli.Usagef("--broker %q: expected a URL such as ssl://center.example.org:8883 (schemes ssl, tls, mqtts, tcp)", b)
 		}
 		if u.Scheme != "tcp" && u.Scheme != "mqtt" && o.ca == "" {
-			return usageError("--broker %s is a TLS broker: --ca (the center's CA certificate) is required", b)
+			return cli.Usagef("--broker %s is a TLS broker: --ca (the center's CA certificate) is required", b)
 		}
 	}
 	if o.timeout <= 0 {
-		return usageError("--check-timeout %s: expected a positive duration such as 10s", o.timeout)
+		return cli.Usagef("--check-timeout %s: expected a positive duration such as 10s", o.timeout)
 	}
 	return nil
 }
@@ -113,10 +114,10 @@ func (a *app) provision(cmd *cobra.Command, o provisionOpts) error {
 	current, err := os.ReadFile(o.configPath)
 	switch {
 	case errors.Is(err, os.ErrNotExist) && o.template == "":
-		return usageError("%s does not exist: give --template, the starting config with the home's sensors", o.configPath)
+		return cli.Usagef("%s does not exist: give --template, the starting config with the home's sensors", o.configPath)
 	case errors.Is(err, os.ErrNotExist):
 		if current, err = os.ReadFile(o.template); err != nil {
-			return usageError("--template: %w", err)
+			return cli.Usagef("--template: %w", err)
 		}
 	case err != nil:
 		return fmt.Errorf("read config: %w", err)
@@ -147,7 +148,7 @@ func (a *app) provision(cmd *cobra.Command, o provisionOpts) error {
 		}
 		data, err := os.ReadFile(f.src)
 		if err != nil {
-			return usageError("--%s: %w", f.flag, err)
+			return cli.Usagef("--%s: %w", f.flag, err)
 		}
 		mode := os.FileMode(0o644)
 		if f.flag == "key" {
@@ -179,7 +180,7 @@ func (a *app) provision(cmd *cobra.Command, o provisionOpts) error {
 func provisionDoc(current []byte, o provisionOpts, file func(int) string) ([]byte, error) {
 	doc, err := config.ParseDoc(current)
 	if err != nil {
-		return nil, &exitError{code: exitInvalid, err: fmt.Errorf("%s: %w:\n%w", o.configPath, api.ErrInvalid, err)}
+		return nil, cli.WithCode(exitInvalid, fmt.Errorf("%s: %w:\n%w", o.configPath, api.ErrInvalid, err))
 	}
 	for _, s := range []struct {
 		path  string
@@ -201,7 +202,7 @@ func checkConfig(data []byte) error {
 		err = cfg.Validate()
 	}
 	if err != nil {
-		return &exitError{code: exitInvalid, err: fmt.Errorf("the new config would be invalid; nothing saved:\n%w", err)}
+		return cli.WithCode(exitInvalid, fmt.Errorf("the new config would be invalid; nothing saved:\n%w", err))
 	}
 	return nil
 }
@@ -224,7 +225,7 @@ func (a *app) runCheck(cmd *cobra.Command, o provisionOpts, tlsCfg *tls.Config) 
 		a.printJSON(all)
 	}
 	if failed {
-		return &exitError{code: exitCheck, err: errors.New("check failed; nothing was saved")}
+		return cli.WithCode(exitCheck, errors.New("check failed; nothing was saved"))
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -12,30 +11,18 @@ import (
 
 	_ "github.com/safehub-iot/safehub/drivers/all" // validate every driver's options
 	"github.com/safehub-iot/safehub/gateway/api"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 // Exit codes, documented in the root command's help.
 const (
-	exitOK       = 0
-	exitFailed   = 1
-	exitUsage    = 2
+	exitOK       = cli.OK
+	exitFailed   = cli.Failed
+	exitUsage    = cli.Usage
 	exitInvalid  = 3
 	exitNoDaemon = 4
 	exitCheck    = 5
 )
-
-// exitError carries an exit code to run.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func usageError(format string, args ...any) error {
-	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
-}
 
 // app holds what every command shares.
 type app struct {
@@ -53,42 +40,27 @@ func (a *app) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
-	}
-	code := exitCode(err)
-	fmt.Fprintln(stderr, "safehubctl:", err)
-	if code == exitUsage && !strings.Contains(err.Error(), "--help") {
-		fmt.Fprintln(stderr, "Run 'safehubctl --help' or 'safehubctl <command> --help' for usage.")
-	}
-	return code
+// Run is safehubctl's command line; main maps its error to the exit code
+// with cli.Exit.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return withAPICode(cli.Execute(ctx, newRoot(stdout, stderr), args))
 }
 
-func exitCode(err error) int {
-	var ee *exitError
+// withAPICode gives the local API's errors their exit codes, unless the
+// command chose one.
+func withAPICode(err error) error {
+	var ee *cli.ExitError
 	switch {
-	case errors.As(err, &ee):
-		return ee.code
+	case err == nil, errors.As(err, &ee):
+		return err
 	case errors.Is(err, api.ErrNotRunning):
-		return exitNoDaemon
+		return cli.WithCode(exitNoDaemon, err)
 	case errors.Is(err, api.ErrInvalid):
-		return exitInvalid
+		return cli.WithCode(exitInvalid, err)
 	case errors.Is(err, api.ErrBadRequest):
-		return exitUsage
-	case errors.Is(err, context.Canceled):
-		return exitFailed
+		return cli.WithCode(exitUsage, err)
 	}
-	var re *api.RemoteError
-	if errors.As(err, &re) {
-		return exitFailed
-	}
-	// Anything cobra itself reports (unknown command or flag, wrong
-	// number of arguments) is a usage mistake.
-	return exitUsage
+	return err
 }
 
 const rootLong = `safehubctl is the technician's tool for a SafeHub home box. It talks to the
@@ -118,17 +90,15 @@ Exit codes:
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	a := &app{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
-		Use:           "safehubctl",
-		Short:         "Provision, check and commission a SafeHub home box",
-		Long:          rootLong,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "safehubctl",
+		Short: "Provision, check and commission a SafeHub home box",
+		Long:  rootLong,
+		Example: `  safehubctl status
+  safehubctl outputs test
+  safehubctl sensors test --report /root/commissioning.json`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError("%s: %w", c.CommandPath(), err)
-	})
 	root.PersistentFlags().StringVar(&a.socket, "socket", "/run/safehub/safehubd.sock", "safehubd's local API socket (the config's api.socket)")
 	root.AddCommand(
 		a.provisionCommand(),
@@ -149,7 +119,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 func needArgs(n int, what string) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageError("%s: expected %s, got %d arguments", c.CommandPath(), what, len(args))
+			return cli.Usagef("%s: expected %s, got %d arguments", c.CommandPath(), what, len(args))
 		}
 		return nil
 	}
@@ -157,7 +127,7 @@ func needArgs(n int, what string) cobra.PositionalArgs {
 
 func noArgs(c *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageError("%s takes no arguments, got %q", c.CommandPath(), strings.Join(args, " "))
+		return cli.Usagef("%s takes no arguments, got %q", c.CommandPath(), strings.Join(args, " "))
 	}
 	return nil
 }

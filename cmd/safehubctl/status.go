@@ -17,7 +17,9 @@ import (
 func (a *app) statusCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "status",
+		Use: "status",
+		Example: `  safehubctl status
+  safehubctl status --json`,
 		Short: "Show the link to the center, the outbox, each sensor's health, uptime and version",
 		Long: `status shows what the box is doing: whether the link to the center is up (and to
 which broker), when the last heartbeat went out, how many events wait to be sent and
@@ -97,12 +99,16 @@ func printSensors(w io.Writer, hs []gateway.SensorHealth, now time.Time) {
 
 func (a *app) sensorsCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "sensors",
+		Use: "sensors",
+		Example: `  safehubctl sensors list
+  safehubctl sensors test`,
 		Short: "List the sensors, or walk-test them",
 	}
 	var asJSON bool
 	list := &cobra.Command{
-		Use:   "list",
+		Use: "list",
+		Example: `  safehubctl sensors list
+  safehubctl sensors list --json`,
 		Short: "List each sensor with its kind, room, health and latest readings",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

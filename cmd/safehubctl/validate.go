@@ -8,14 +8,18 @@ import (
 
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 func (a *app) configCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "config", Short: "Check the config file"}
+	cmd := &cobra.Command{Use: "config", Short: "Check the config file", Example: `  safehubctl config validate
+  safehubctl config validate --file /etc/safehub/safehub.yaml`}
 	var file string
 	var asJSON bool
 	validate := &cobra.Command{
-		Use:   "validate",
+		Use: "validate",
+		Example: `  safehubctl config validate                                  # the config on disk, by the daemon
+  safehubctl config validate --file /etc/safehub/safehub.yaml   # a file here, before installing it`,
 		Short: "Check the config file and list every mistake with its line",
 		Long: `validate asks safehubd to check its config file as it is on disk now (before a
 reload). With --file it checks that file here, without the daemon. Exit 3 when there
@@ -24,7 +28,7 @@ are mistakes.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file != "" {
 				if _, err := config.Load(file); err != nil {
-					return &exitError{code: exitInvalid, err: fmt.Errorf("%s: %w:\n%w", file, api.ErrInvalid, err)}
+					return cli.WithCode(exitInvalid, fmt.Errorf("%s: %w:\n%w", file, api.ErrInvalid, err))
 				}
 				return a.validation(api.Validation{OK: true, File: file, Message: "config is valid"}, asJSON)
 			}
@@ -42,17 +46,19 @@ are mistakes.`,
 }
 
 func (a *app) rulesCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "rules", Short: "Check a rules file"}
+	cmd := &cobra.Command{Use: "rules", Short: "Check a rules file", Example: `  safehubctl rules validate /etc/safehub/rules.yaml`}
 	var asJSON bool
 	validate := &cobra.Command{
-		Use:   "validate [FILE]",
+		Use: "validate [FILE]",
+		Example: `  safehubctl rules validate /etc/safehub/rules.yaml   # checked against this box's sensors
+  safehubctl rules validate --json /etc/safehub/rules.yaml`,
 		Short: "Check a rules file against this box's sensors; every mistake with its line",
 		Long: `validate sends FILE to safehubd, which checks it against the sensors and timezone
 of the config in force. Without FILE the configured rules file is checked. Nothing is
 installed. Exit 3 when there are mistakes.`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 1 {
-				return usageError("%s: expected at most one rules file, got %d arguments", c.CommandPath(), len(args))
+				return cli.Usagef("%s: expected at most one rules file, got %d arguments", c.CommandPath(), len(args))
 			}
 			return nil
 		},
@@ -61,7 +67,7 @@ installed. Exit 3 when there are mistakes.`,
 			if len(args) == 1 {
 				data, err := os.ReadFile(args[0])
 				if err != nil {
-					return usageError("rules file: %w", err)
+					return cli.Usagef("rules file: %w", err)
 				}
 				content = data
 			}
@@ -83,7 +89,9 @@ installed. Exit 3 when there are mistakes.`,
 func (a *app) reloadCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "reload",
+		Use: "reload",
+		Example: `  safehubctl reload
+  safehubctl reload --json`,
 		Short: "Apply the config file on disk now (an invalid one changes nothing)",
 		Long: `reload makes safehubd re-read its config and rules. A file with any mistake is
 refused as a whole (exit 3, every mistake listed) and the running config stays.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/internal/atomicfile"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 // report is the commissioning report a walk test saves.
@@ -33,7 +34,10 @@ func (a *app) walkCommand() *cobra.Command {
 		alarm                 bool
 	)
 	cmd := &cobra.Command{
-		Use:   "test",
+		Use: "test",
+		Example: `  safehubctl sensors test
+  safehubctl sensors test --report /root/commissioning-flat-12b.json
+  safehubctl sensors test --alarm=false --timeout 30m`,
 		Short: "Walk test: trigger each sensor in turn and watch it tick off; saves a commissioning report",
 		Long: `test puts the box in test mode (every event is marked test, so the center
 dispatches no one) and lists the sensors. Trigger each one in turn: press the button,
@@ -46,7 +50,7 @@ Exit 0 when every sensor passed (and the test alarm, if sent, was acknowledged).
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if timeout <= 0 || timeout > 2*time.Hour {
-				return usageError("--timeout %s: expected a duration from 1s to 2h", timeout)
+				return cli.Usagef("--timeout %s: expected a duration from 1s to 2h", timeout)
 			}
 			ctx := cmd.Context()
 			c := a.client()
@@ -111,7 +115,7 @@ Exit 0 when every sensor passed (and the test alarm, if sent, was acknowledged).
 			fmt.Fprintf(a.stdout, "Result: %s (%d passed, %d missing: %v). Report saved to %s\n",
 				rep.Result, len(rep.Passed), len(rep.Missing), rep.Missing, out)
 			if rep.Result != "passed" {
-				return &exitError{code: exitFailed, err: fmt.Errorf("walk test incomplete: %s", rep.Reason)}
+				return cli.WithCode(exitFailed, fmt.Errorf("walk test incomplete: %s", rep.Reason))
 			}
 			return nil
 		},

@@ -22,7 +22,7 @@ func rfCode(addr uint32, data uint8) uint32 { return addr<<4 | uint32(data) }
 // runs.
 func startCLI(ctx context.Context, out, errOut *syncBuffer, args ...string) <-chan int {
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, args, out, errOut) }()
+	go func() { done <- runMain(ctx, args, out, errOut) }()
 	return done
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/gateway/store"
+	"github.com/safehub-iot/safehub/internal/cli"
+	"github.com/safehub-iot/safehub/internal/cli/clitest"
 )
 
 // buildDaemon compiles safehubd into a temporary directory.
@@ -120,9 +123,17 @@ func TestCheckConfig(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out strings.Builder
-			code := run(context.Background(), tc.args, &out, &out)
+			code := cli.Exit(&out, "safehubd", Run(context.Background(), tc.args, &out, &out))
 			require.Equal(t, tc.wantCode, code, "output: %s", out.String())
 			require.Contains(t, out.String(), tc.wantOut)
 		})
 	}
+}
+
+// Every command's help page exits 0 and shows examples.
+func TestHelp(t *testing.T) {
+	paths := clitest.Help(t, newRoot(context.Background(), io.Discard, io.Discard), func(args []string, stdout, stderr io.Writer) error {
+		return Run(context.Background(), args, stdout, stderr)
+	})
+	require.Len(t, paths, 4, "safehubd and its check-config, check-rules and version: %v", paths)
 }

@@ -17,40 +17,21 @@ import (
 	_ "github.com/safehub-iot/safehub/drivers/all" // register every driver
 	"github.com/safehub-iot/safehub/gateway/config"
 	"github.com/safehub-iot/safehub/gateway/daemon"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 // Exit codes.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // the daemon failed while running
-	exitUsage   = 2 // bad command line
-	exitInvalid = 3 // the config (or rules) file has mistakes
+	exitOK      = cli.OK
+	exitFailed  = cli.Failed // the daemon failed while running
+	exitUsage   = cli.Usage  // bad command line
+	exitInvalid = 3          // the config (or rules) file has mistakes
 )
 
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRoot(ctx, stdout, stderr)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintln(stderr, ee.err)
-		}
-		return ee.code
-	}
-	fmt.Fprintln(stderr, "safehubd:", err)
-	return exitUsage
+// Run is safehubd's command line; main maps its error to the exit code
+// with cli.Exit.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return cli.Execute(ctx, newRoot(ctx, stdout, stderr), args)
 }
 
 func newRoot(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
@@ -65,9 +46,10 @@ every event to a local database, and forwards alarms to the community center ove
 
 Signals: SIGTERM stops it cleanly; SIGHUP reloads the config (an invalid config keeps
 the old one and logs every mistake).`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Example: `  safehubd --config /etc/safehub/safehub.yaml
+  safehubd check-config /etc/safehub/safehub.yaml
+  safehubd check-rules --config /etc/safehub/safehub.yaml /etc/safehub/rules.yaml`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDaemon(ctx, configPath, stallSignal, stderr)
 		},
@@ -78,22 +60,24 @@ the old one and logs every mistake).`,
 	root.Flags().BoolVar(&stallSignal, "debug-stall-signal", false, "tests only: SIGUSR2 stalls the event loop (see stall.go)")
 	_ = root.Flags().MarkHidden("debug-stall-signal")
 	root.AddCommand(&cobra.Command{
-		Use:   "check-config FILE",
-		Short: "Check a config file and report every mistake with its line; exit 0 when valid",
-		Args:  cobra.ExactArgs(1),
+		Use:     "check-config FILE",
+		Short:   "Check a config file and report every mistake with its line; exit 0 when valid",
+		Example: "  safehubd check-config /etc/safehub/safehub.yaml\n  safehubd check-config configs/example.yaml",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := config.Load(args[0]); err != nil {
-				return &exitError{code: exitInvalid, err: fmt.Errorf("%s: invalid config:\n%w", args[0], indent(err))}
+				return cli.WithCode(exitInvalid, fmt.Errorf("%s: invalid config:\n%w", args[0], indent(err)))
 			}
 			fmt.Fprintf(stdout, "%s: config is valid\n", args[0])
 			return nil
 		},
 	})
 	root.AddCommand(&cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		Run:   func(*cobra.Command, []string) { fmt.Fprintln(stdout, daemon.Version) },
+		Use:     "version",
+		Short:   "Print the version",
+		Example: "  safehubd version",
+		Args:    cobra.NoArgs,
+		Run:     func(*cobra.Command, []string) { fmt.Fprintln(stdout, daemon.Version) },
 	})
 	root.AddCommand(checkRulesCommand(stdout))
 	return root
@@ -128,7 +112,7 @@ func newLogger(cfg *config.File, w io.Writer) *slog.Logger {
 func runDaemon(ctx context.Context, path string, stallSignal bool, stderr io.Writer) error {
 	cfg, err := config.Load(path)
 	if err != nil {
-		return &exitError{code: exitInvalid, err: fmt.Errorf("%s: invalid config:\n%w", path, indent(err))}
+		return cli.WithCode(exitInvalid, fmt.Errorf("%s: invalid config:\n%w", path, indent(err)))
 	}
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
@@ -144,7 +128,7 @@ func runDaemon(ctx context.Context, path string, stallSignal bool, stderr io.Wri
 		},
 	})
 	if err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("safehubd: %w", err)}
+		return cli.WithCode(exitFailed, err)
 	}
 	if interval, err := sdaemon.SdWatchdogEnabled(false); err == nil && interval > 0 {
 		d.EnableWatchdog(interval / 2)
@@ -170,7 +154,7 @@ func runDaemon(ctx context.Context, path string, stallSignal bool, stderr io.Wri
 		}
 	}()
 	if err := d.Run(ctx); err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("safehubd: %w", err)}
+		return cli.WithCode(exitFailed, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package center
+package main
 
 import (
 	"bytes"
@@ -6,12 +6,14 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/safehub-iot/safehub/center/broker"
+	"github.com/safehub-iot/safehub/internal/cli"
 )
 
 func TestRunFlagErrors(t *testing.T) {
@@ -31,7 +33,7 @@ func TestRunFlagErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			err := Run(context.Background(), tt.args, strings.NewReader(""), &out, &errOut)
-			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.want) {
+			if !errors.Is(err, cli.ErrUsage) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Run(%q): got %v, want a usage error naming %s", tt.args, err, tt.want)
 			}
 		})
@@ -66,4 +68,22 @@ func TestRunDemoPrintsAddresses(t *testing.T) {
 	require.NotContains(t, out.String(), "correct-horse", "password never printed")
 	cancel()
 	require.NoError(t, <-done)
+}
+
+// syncBuf is a bytes.Buffer safe for one writer and one reader goroutine.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
