@@ -115,7 +115,7 @@ func Start(ctx context.Context, cfg Config) (_ *Center, err error) {
 
 func randomToken() string {
 	b := make([]byte, 16)
-	rand.Read(b) //nolint:errcheck // crypto/rand.Read never fails (Go 1.24+)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
 	return hex.EncodeToString(b)
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -32,22 +31,4 @@ func consoleState(tb testing.TB, c *Center) console.State {
 	var st console.State
 	require.NoError(tb, json.NewDecoder(resp.Body).Decode(&st))
 	return st
-}
-
-// syncBuf is a bytes.Buffer safe for one writer and one reader goroutine.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

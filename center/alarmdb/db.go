@@ -103,7 +103,7 @@ func (d *DB) tx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error
 	if err != nil {
 		return fmt.Errorf("alarmdb: %s: %w", op, err)
 	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	if err := fn(tx); err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func TestRestartKeepsSession(t *testing.T) {
 			}
 			b.Restart(t)
 
-			sub = connect(t, b.URL(), "sub", false, onMsg)
+			connect(t, b.URL(), "sub", false, onMsg) // resumes the session
 			select {
 			case m := <-got:
 				if m != "queued" {

@@ -31,7 +31,7 @@ func (s *Store) Commit(ctx context.Context, evs []*event.Event, state map[string
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	now := time.Now().UnixMilli()
 	for k, v := range state {
 		if _, err := tx.StmtContext(ctx, s.stmts.putState).ExecContext(ctx, k, v, now); err != nil {

@@ -28,10 +28,8 @@ type Store struct {
 	// committed is the highest sequence number committed, kept in memory
 	// so the cloud link can tell "nothing new" without a query.
 	committed atomic.Int64
-	// ckpt runs WAL checkpoints off the commit path (nil in memory);
-	// writes counts write transactions, to wake it.
-	ckpt   *walckpt.Checkpointer
-	writes atomic.Int64
+	// ckpt runs WAL checkpoints off the commit path (nil in memory).
+	ckpt *walckpt.Checkpointer
 	// stmts are the commit path's statements, prepared once.
 	stmts struct{ putState, readSeq, insertEvent, writeSeq *sql.Stmt }
 }

@@ -36,7 +36,7 @@ func apply(ctx context.Context, db *sql.DB, version int, script string) error {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	if _, err := tx.ExecContext(ctx, script); err != nil {
 		return err
 	}

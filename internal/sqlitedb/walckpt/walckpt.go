@@ -182,7 +182,7 @@ func LazyTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) (err error)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	if err := fn(tx); err != nil {
 		return err
 	}
