@@ -63,6 +63,7 @@ func Start(ctx context.Context, cfg Config) (_ *Center, err error) {
 	if c.db, err = alarmdb.Open(ctx, cfg.DBPath, cfg.Clock); err != nil {
 		return nil, fmt.Errorf("center: %w", err)
 	}
+	c.db.SetSeqWindow(cfg.SeqWindow)
 	for name, pw := range cfg.Operators {
 		if err := c.db.SetOperator(ctx, name, pw); err != nil {
 			return nil, fmt.Errorf("center: operator: %w", err)

@@ -52,6 +52,10 @@ type Config struct {
 	// 3 s); GapRetry is when an unanswered replay is asked for again
 	// (default 1 min).
 	GapGrace, GapRetry time.Duration
+	// SeqWindow is the largest forward jump of a home's sequence number
+	// taken as events to ask a replay of; a jump past it is a fault of that
+	// home, listed for maintenance (default alarmdb.DefaultSeqWindow).
+	SeqWindow int64
 	// BatchMax caps the events stored in one transaction (default 500).
 	BatchMax int
 
@@ -92,6 +96,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.GapRetry <= 0 {
 		c.GapRetry = time.Minute
+	}
+	if c.SeqWindow <= 0 {
+		c.SeqWindow = alarmdb.DefaultSeqWindow
 	}
 	if c.BatchMax <= 0 {
 		c.BatchMax = 500

@@ -170,6 +170,13 @@ func (c *Center) sendAcks(ctx context.Context) error {
 	return nil
 }
 
+// maxReplaysPerGap bounds the replay commands one gap gets per request
+// round (each asks for at most protocol.MaxReplay events): a long gap is
+// asked for in parts, the rest in later rounds as the first parts fill, so
+// one home's gap never holds up the tick loop (acknowledgements, offline
+// detection) of the others.
+const maxReplaysPerGap = 10
+
 func (c *Center) requestGaps(ctx context.Context, now time.Time) error {
 	gaps, err := c.db.GapsToRequest(ctx, now.Add(-c.cfg.GapRetry))
 	if err != nil {
@@ -179,12 +186,19 @@ func (c *Center) requestGaps(ctx context.Context, now time.Time) error {
 		if g.Found.After(now.Add(-c.cfg.GapGrace)) {
 			continue // maybe only reordered: wait for it a little
 		}
-		for from := g.From; from <= g.To; from += protocol.MaxReplay {
-			to := min(g.To, from+protocol.MaxReplay-1)
+		for i, from := 0, g.From; i < maxReplaysPerGap; i++ {
+			to := g.To
+			if to-from >= protocol.MaxReplay { // no overflow: from >= 1
+				to = from + protocol.MaxReplay - 1
+			}
 			cmd := &protocol.CommandMsg{ID: fmt.Sprintf("replay-%d-%d-%d", from, to, now.UnixMilli()), Cmd: protocol.CmdReplay, From: from, To: to}
 			if err := c.sendCommand(ctx, g.Site, cmd); err != nil {
 				return err
 			}
+			if to == g.To {
+				break
+			}
+			from = to + 1
 		}
 		if err := c.db.MarkRequested(ctx, g, now); err != nil {
 			return err

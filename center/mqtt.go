@@ -242,7 +242,7 @@ func (c *Center) decode(m paho.Message) (*inbound, error) {
 			return nil, &protocol.FieldError{Field: "site", Msg: fmt.Sprintf("%q on the topic of site %q", hb.Site, site), Err: protocol.ErrInvalid}
 		}
 		limit := time.Duration(hb.IntervalS) * time.Second * 5 / 2
-		in.sighting = &alarmdb.Sighting{Site: site, At: now, HeartbeatLimit: limit}
+		in.sighting = &alarmdb.Sighting{Site: site, At: now, HeartbeatLimit: limit, LastSeq: hb.LastSeq, OutboxDepth: hb.OutboxDepth}
 	case protocol.Status:
 		if len(m.Payload()) == 0 {
 			return nil, nil // a cleared retained status

@@ -80,7 +80,7 @@ func (b *batch) sighting(s *Sighting) error {
 	if s.HeartbeatLimit > 0 {
 		h.heartbeat = s.HeartbeatLimit.Milliseconds()
 	}
-	return nil
+	return b.reportedSeq(s.Site, h, s)
 }
 
 // status records a retained status: "online" is a sighting; anything else

@@ -41,6 +41,8 @@ type DB struct {
 	st    statements
 	ckpt  *walckpt.Checkpointer
 	clock clockwork.Clock
+	// seqWindow: see SetSeqWindow.
+	seqWindow int64
 }
 
 // Open opens (creating if needed) the database at path and brings its

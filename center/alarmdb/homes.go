@@ -31,6 +31,11 @@ type Sighting struct {
 	At   time.Time
 	// HeartbeatLimit, if not zero, replaces the home's limit.
 	HeartbeatLimit time.Duration
+	// LastSeq and OutboxDepth are a heartbeat's last_seq and
+	// outbox_depth (0 for other sightings): numbers up to LastSeq the
+	// center lacks while the outbox is empty are a gap.
+	LastSeq     int64
+	OutboxDepth int
 }
 
 // Outage is one period a home's link was down: one incident, however many

@@ -102,7 +102,7 @@ func (b *batch) event(in *Incoming) error {
 			return err
 		}
 		late = ev.Seq <= h.maxSeq
-		if err := b.trackSeq(in.Site, h, ev.Seq, ms(in.Received)); err != nil {
+		if err := b.trackSeq(in.Site, h, ev.Seq, ms(in.Received), ev.ID); err != nil {
 			return err
 		}
 	}

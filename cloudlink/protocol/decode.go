@@ -121,6 +121,17 @@ func DecodeHeartbeat(data []byte) (HeartbeatMsg, error) {
 	if m.IntervalS <= 0 {
 		return m, fieldErr("interval_s", "%d (want seconds, above 0)", m.IntervalS)
 	}
+	// last_seq is required: 0 (a new box) and a missing field decode
+	// alike, and the center needs it to see a lost last event.
+	var seq struct {
+		LastSeq *int64 `json:"last_seq"`
+	}
+	if err := json.Unmarshal(data, &seq); err != nil || seq.LastSeq == nil {
+		return m, fieldErr("last_seq", "missing (want the highest seq committed, 0 or more)")
+	}
+	if m.LastSeq < 0 {
+		return m, fieldErr("last_seq", "%d (want 0 or more)", m.LastSeq)
+	}
 	if m.OutboxDepth < 0 || m.OldestUnsentS < 0 || m.UptimeS < 0 || m.UnackedAlarms < 0 {
 		return m, fieldErr("", "negative count in uptime_s, outbox_depth, oldest_unsent_s or unacked_alarms")
 	}

@@ -251,7 +251,12 @@ func TestDecodeOthersErrors(t *testing.T) {
 		{"status state", func(b []byte) error { _, err := DecodeStatus(b); return err }, `{"v":1,"site":"a","state":"maybe"}`, "state"},
 		{"heartbeat interval", func(b []byte) error { _, err := DecodeHeartbeat(b); return err }, `{"v":1,"site":"a","time":"2026-11-23T10:00:00Z"}`, "interval_s"},
 		{"heartbeat sensor id", func(b []byte) error { _, err := DecodeHeartbeat(b); return err },
-			`{"v":1,"site":"a","time":"2026-11-23T10:00:00Z","interval_s":60,"sensors":[{"kind":"smoke"}]}`, "sensors[0].id"},
+			`{"v":1,"site":"a","time":"2026-11-23T10:00:00Z","interval_s":60,"last_seq":0,"sensors":[{"kind":"smoke"}]}`, "sensors[0].id"},
+		// The center compares last_seq with what it has: a heartbeat
+		// without it would hide a lost last event.
+		{"heartbeat without last_seq", func(b []byte) error { _, err := DecodeHeartbeat(b); return err }, `{"v":1,"site":"a","time":"2026-11-23T10:00:00Z","interval_s":60}`, "last_seq"},
+		{"heartbeat last_seq null", func(b []byte) error { _, err := DecodeHeartbeat(b); return err }, `{"v":1,"site":"a","time":"2026-11-23T10:00:00Z","interval_s":60,"last_seq":null}`, "last_seq"},
+		{"heartbeat negative last_seq", func(b []byte) error { _, err := DecodeHeartbeat(b); return err }, `{"v":1,"site":"a","time":"2026-11-23T10:00:00Z","interval_s":60,"last_seq":-1}`, "last_seq"},
 		{"reply code", func(b []byte) error { _, err := DecodeReply(b); return err }, `{"v":1,"site":"a","id":"x","ok":false}`, "code"},
 		{"too big", func(b []byte) error { _, err := DecodeStatus(b); return err }, `"` + strings.Repeat("x", MaxPayload) + `"`, ""},
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safehub-iot/safehub/center"
+	"github.com/safehub-iot/safehub/center/alarmdb"
 	"github.com/safehub-iot/safehub/center/broker"
 	"github.com/safehub-iot/safehub/internal/cli"
 )
@@ -70,6 +71,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	fs.StringVar(&f.cfg.ClientID, "client-id", "safehub-center-1", "MQTT client `id`; unique per console instance")
 	fs.StringVar(&f.cfg.ShareGroup, "share-group", "safehub-center", "shared subscription `group` (\"-\": none)")
 	fs.DurationVar(&f.cfg.HeartbeatLimit, "heartbeat-limit", 2*time.Minute, "silence after which a home without announced heartbeat interval is offline")
+	fs.Int64Var(&f.cfg.SeqWindow, "seq-window", alarmdb.DefaultSeqWindow, "largest jump of a home's sequence number taken as lost events; past it, a maintenance item")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
 	root.AddCommand(&cobra.Command{
 		Use:   "acl",

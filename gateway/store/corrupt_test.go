@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/safehub-iot/safehub/event"
 )
 
@@ -88,14 +90,18 @@ func TestOpenMovesCorruptFileAside(t *testing.T) {
 			if got, _ := os.ReadFile(aside[0]); !bytes.Equal(got, damaged) {
 				t.Errorf("moved-aside file differs from the damaged one")
 			}
-			// The fresh store works and starts from scratch.
-			if seq, err := s.LastSeq(ctx); err != nil || seq != 0 {
-				t.Fatalf("fresh store LastSeq = %d, %v; want 0, nil", seq, err)
+			// The fresh store works and continues the sequence above the
+			// old maximum: the center must not take new events for old ones.
+			if seq, err := s.LastSeq(ctx); err != nil || seq < 500 || seq > 500+seqBlock {
+				t.Fatalf("fresh store LastSeq = %d, %v; want 500 to %d, nil", seq, err, 500+seqBlock)
 			}
 			appendKinds(t, s, event.AlarmRaised)
 			evs, err := s.Events(ctx, 0, 10)
-			if err != nil || len(evs) != 1 {
-				t.Fatalf("fresh store Events = %d events, %v; want 1, nil", len(evs), err)
+			if err != nil || len(evs) != 1 || evs[0].Seq <= 500 {
+				t.Fatalf("fresh store Events = %+v, %v; want 1 event above seq 500", evs, err)
+			}
+			if s.Committed() != evs[0].Seq {
+				t.Fatalf("Committed = %d, want %d", s.Committed(), evs[0].Seq)
 			}
 		})
 	}
@@ -119,5 +125,53 @@ func TestOpenKeepsHealthyStore(t *testing.T) {
 	}
 	if aside, _ := filepath.Glob(path + ".corrupt-*"); len(aside) != 0 {
 		t.Fatalf("healthy file moved aside: %v", aside)
+	}
+}
+
+// TestSequenceCeiling: the ceiling beside the database is on disk at or
+// above every number used, also for a box that had none yet (an upgrade),
+// and a fresh store after corruption starts above it.
+func TestSequenceCeiling(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		n       int
+		dropSeq bool // the box ran a version without the ceiling file
+	}{
+		{name: "kept", n: 50},
+		{name: "upgrade without ceiling", n: 50, dropSeq: true},
+		{name: "past one block", n: seqBlock + 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "box.db")
+			filledStore(t, path, tc.n)
+			if got := readFloor(path); got < int64(tc.n) {
+				t.Fatalf("ceiling after %d events = %d, want %d or more", tc.n, got, tc.n)
+			}
+			if tc.dropSeq {
+				if err := os.Remove(floorPath(path)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := Open(ctx, path)
+			if err != nil {
+				t.Fatalf("reopen: %v", err)
+			}
+			if got := readFloor(path); got < int64(tc.n) {
+				t.Fatalf("ceiling after reopen = %d, want %d or more", got, tc.n)
+			}
+			require.NoError(t, s.CeilingErr())
+			require.NoError(t, s.Close())
+			damages[0].damage(t, path)
+			s, err = Open(ctx, path)
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Open err = %v, want ErrCorrupt", err)
+			}
+			defer s.Close()
+			appendKinds(t, s, event.AlarmRaised)
+			if seq := s.Committed(); seq <= int64(tc.n) {
+				t.Fatalf("first seq after the corrupt store was replaced = %d, want above %d", seq, tc.n)
+			}
+		})
 	}
 }

@@ -70,6 +70,8 @@ func (s *Store) Commit(ctx context.Context, evs []*event.Event, state map[string
 	if _, err := tx.StmtContext(ctx, s.stmts.writeSeq).ExecContext(ctx, seq); err != nil {
 		return fmt.Errorf("store: advance sequence: %w", err)
 	}
+	// The ceiling is on disk before any number past it is (seqfloor.go).
+	s.reserve(seq)
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit events: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,12 @@ type Store struct {
 	ckpt *walckpt.Checkpointer
 	// stmts are the commit path's statements, prepared once.
 	stmts struct{ putState, readSeq, insertEvent, writeSeq *sql.Stmt }
+	// floorFile is the sequence ceiling's file ("" in memory); ceiling is
+	// the value on disk (seqfloor.go).
+	floorFile  string
+	floorMu    sync.Mutex
+	ceiling    int64
+	ceilingErr error
 }
 
 // ErrCorrupt is returned by Open when the file fails SQLite's integrity
@@ -43,9 +50,12 @@ var ErrCorrupt = errors.New("store: database file is corrupt")
 // path+".corrupt-<unix time>" and a fresh database is created in its place;
 // Open then returns the new store together with an error wrapping ErrCorrupt,
 // so the caller can raise a critical fault event instead of crash-looping.
+// The fresh database continues the sequence above every number the old one
+// used (seqfloor.go), so the center never mistakes new events for old ones.
 func Open(ctx context.Context, path string) (*Store, error) {
 	s, err := open(ctx, path)
 	if err == nil {
+		s.reserve(s.Committed())
 		return s, nil
 	}
 	if !errors.Is(err, ErrCorrupt) {
@@ -61,7 +71,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err2 != nil {
 		return nil, err2
 	}
-	return s, fmt.Errorf("%w: moved to %s: %v", ErrCorrupt, aside, err)
+	start := max(s.ceiling, salvageSeq(ctx, aside))
+	if err2 := s.startAt(ctx, start); err2 != nil {
+		s.Close()
+		return nil, err2
+	}
+	s.reserve(start)
+	return s, fmt.Errorf("%w: moved to %s, sequence continues above %d: %v", ErrCorrupt, aside, start, err)
 }
 
 func open(ctx context.Context, path string) (*Store, error) {
@@ -70,6 +86,9 @@ func open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	s := &Store{db: db, path: path}
+	if !inMemory(path) {
+		s.floorFile, s.ceiling = floorPath(path), readFloor(path)
+	}
 	if err := s.check(ctx); err != nil {
 		db.Close()
 		return nil, err
