@@ -74,6 +74,7 @@ func (p *Pipeline) apply(ctx context.Context, now time.Time, acts []Action) erro
 			continue
 		}
 		ev := *a.Event
+		p.ruleHealth(&ev)
 		if !p.complete(now, &ev, &activeChanged) {
 			continue
 		}

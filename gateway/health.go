@@ -21,6 +21,25 @@ type SensorHealth struct {
 	LastSeen time.Time    `json:"last_seen,omitzero"`
 	// Last holds the latest value of each quantity.
 	Last map[string]float64 `json:"last,omitempty"`
+
+	// Health and Reason combine the driver's report with the faults the
+	// rules find (a sensor silent or chattering); each is kept apart, so
+	// one ending does not hide the other.
+	driver, driverReason string
+	ruleFault            string
+}
+
+// settle derives Health and Reason: a driver's fault first, then a fault
+// the rules found.
+func (h *SensorHealth) settle() {
+	switch {
+	case h.driver == string(event.HealthFault):
+		h.Health, h.Reason = event.HealthFault, h.driverReason
+	case h.ruleFault != "":
+		h.Health, h.Reason = event.HealthFault, h.ruleFault
+	case h.Health == event.HealthFault:
+		h.Health, h.Reason = event.HealthOK, ""
+	}
 }
 
 // Health returns each sensor's condition, sorted by config order is not
@@ -98,8 +117,10 @@ func (p *Pipeline) healthChange(s Status) *event.Event {
 	if h == nil {
 		return nil
 	}
-	prev := h.Health
+	prev := event.Health(h.driver)
+	h.driver, h.driverReason = string(s.Health), s.Reason
 	h.Health, h.Reason = s.Health, s.Reason
+	h.settle()
 	switch {
 	case s.Health == event.HealthFault && prev != event.HealthFault:
 		return &event.Event{Kind: event.SensorFault, Severity: event.High, Sensor: s.Sensor, Message: s.Reason, Time: s.Time}
@@ -107,4 +128,49 @@ func (p *Pipeline) healthChange(s Status) *event.Event {
 		return &event.Event{Kind: event.SensorRestored, Severity: event.Info, Sensor: s.Sensor, Message: "sensor working again", Time: s.Time}
 	}
 	return nil
+}
+
+// ruleHealth folds a fault the rules found, or its end, into the sensor's
+// health, so status and heartbeats show a chattering or silent sensor.
+func (p *Pipeline) ruleHealth(ev *event.Event) {
+	if ev.Rule == "" || ev.Sensor == "" || (ev.Kind != event.SensorFault && ev.Kind != event.SensorRestored) {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h := p.health[ev.Sensor]
+	if h == nil {
+		return
+	}
+	h.ruleFault = ""
+	if ev.Kind == event.SensorFault {
+		h.ruleFault = ev.Message
+		if h.ruleFault == "" {
+			h.ruleFault = "fault found by rule " + ev.Rule
+		}
+	}
+	h.settle()
+}
+
+// TamperRenotify is how long a device repeating its tamper report stays
+// one tamper event.
+const TamperRenotify = time.Hour
+
+// tamperNotice turns a tamper report (a sensor's or the box's case opened)
+// into a tamper event for the center's maintenance list, whatever the
+// rules say. A device repeats the report with every transmission, so
+// further reports are quiet for TamperRenotify; a report of 0 ends it.
+func (p *Pipeline) tamperNotice(r Reading) *event.Event {
+	if r.Quantity != QTamper {
+		return nil
+	}
+	if r.Value == 0 {
+		delete(p.tamper, r.Sensor)
+		return nil
+	}
+	if last, ok := p.tamper[r.Sensor]; ok && r.Time.Sub(last) < TamperRenotify {
+		return nil
+	}
+	p.tamper[r.Sensor] = r.Time
+	return &event.Event{Kind: event.Tamper, Severity: event.Medium, Sensor: r.Sensor, Message: "tamper: the case was opened", Time: r.Time}
 }

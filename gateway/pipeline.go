@@ -59,6 +59,7 @@ type Pipeline struct {
 	active  map[AlarmKey]string  // active alarm id by key
 	retry   []*event.Event       // events whose commit failed, retried first
 	battery map[string]time.Time // last low-battery notice by sensor
+	tamper  map[string]time.Time // last tamper event by sensor
 	outputs map[string][]Output  // by id and by kind
 	leds    leds                 // what the LEDs show (leds.go)
 	outMu   sync.Mutex
@@ -92,6 +93,7 @@ func NewPipeline(cfg PipelineConfig) *Pipeline {
 		done:    make(chan struct{}),
 		active:  map[AlarmKey]string{},
 		battery: map[string]time.Time{},
+		tamper:  map[string]time.Time{},
 		outputs: map[string][]Output{},
 		leds:    leds{alarms: map[string]*alarmFlags{}},
 		health:  map[string]*SensorHealth{},
@@ -275,6 +277,9 @@ func (p *Pipeline) handle(ctx context.Context, in input) {
 		p.mu.Unlock()
 		var acts []Action
 		if ev := p.batteryNotice(r); ev != nil {
+			acts = append(acts, Action{Event: ev})
+		}
+		if ev := p.tamperNotice(r); ev != nil {
 			acts = append(acts, Action{Event: ev})
 		}
 		acts = append(acts, p.eval.Reading(now, r)...)

@@ -26,8 +26,8 @@ type alarm struct {
 // Acknowledged implements gateway.AckHandler: escalation stops, and alarms
 // that end on acknowledgement (buttons, falls) are closed so the next press
 // raises a new one.
-func (e *Engine) Acknowledged(now time.Time, key gateway.AlarmKey) []gateway.Action {
-	e.begin(now)
+func (e *Engine) Acknowledged(wall time.Time, key gateway.AlarmKey) []gateway.Action {
+	now := e.begin(wall)
 	if a := e.alarm(key); a != nil && !a.acked {
 		a.acked = true
 		a.escalateAt = time.Time{}
@@ -41,8 +41,8 @@ func (e *Engine) Acknowledged(now time.Time, key gateway.AlarmKey) []gateway.Act
 
 // Reset implements gateway.Resetter: latched alarms are cleared and the
 // siren silenced. A smoke input still active raises a new alarm at once.
-func (e *Engine) Reset(now time.Time) []gateway.Action {
-	e.begin(now)
+func (e *Engine) Reset(wall time.Time) []gateway.Action {
+	now := e.begin(wall)
 	var again []*digitalUnit
 	for _, u := range e.units {
 		d, ok := u.(*digitalUnit)
@@ -65,8 +65,8 @@ func (e *Engine) Reset(now time.Time) []gateway.Action {
 
 // Silence implements gateway.Silencer: the siren stops for the alarms
 // active now; a new alarm or an escalation with a siren sounds it again.
-func (e *Engine) Silence(now time.Time) []gateway.Action {
-	e.begin(now)
+func (e *Engine) Silence(wall time.Time) []gateway.Action {
+	e.begin(wall)
 	for _, a := range e.alarms {
 		if a.siren {
 			a.siren, e.dirty = false, true

@@ -19,6 +19,7 @@ func New(rs []Rule, opt Options) (*Engine, error) {
 		sensors: map[string]*sensor{},
 		byKey:   map[gateway.AlarmKey]unit{},
 	}
+	e.clk.mono = opt.Monotonic
 	if e.loc == nil {
 		e.loc = time.UTC
 	}
@@ -105,7 +106,7 @@ func (e *Engine) build(r *Rule) error {
 			}
 		}
 	case Inactivity:
-		u := &inactivityUnit{rule: r, loc: e.loc}
+		u := &inactivityUnit{rule: r, loc: e.loc, clk: &e.clk}
 		if err := e.add(u); err != nil {
 			return err
 		}
@@ -113,7 +114,7 @@ func (e *Engine) build(r *Rule) error {
 			e.route(id).handlers = append(e.route(id).handlers, u)
 		}
 	case NightDoor:
-		u := &nightDoorUnit{rule: r, loc: e.loc}
+		u := &nightDoorUnit{rule: r, loc: e.loc, clk: &e.clk}
 		if err := e.add(u); err != nil {
 			return err
 		}

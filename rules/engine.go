@@ -68,6 +68,7 @@ type Engine struct {
 	alarms  []*alarm
 	out     []gateway.Action
 	cur     gateway.Reading // the reading being handled, so it does not escape
+	clk     clock           // every time below is on its timeline (clock.go)
 
 	started bool
 	wake    time.Time // a lower bound of the next deadline
@@ -93,17 +94,29 @@ func (e *Engine) Rules() []string {
 	return ids
 }
 
-// begin starts the engine's timers on its first call: staleness and
-// inactivity count from then.
-func (e *Engine) begin(now time.Time) {
-	if e.started {
-		return
+// begin takes the wall time of a call onto the engine's timeline and
+// returns it. Its first call starts the engine's timers: staleness and
+// inactivity count from then. A stepped wall clock moves the daily
+// windows, not the timers.
+func (e *Engine) begin(wall time.Time) time.Time {
+	now, jumped := e.clk.at(wall)
+	if !e.started {
+		e.started = true
+		for _, u := range e.units {
+			u.start(now)
+		}
+		e.rewake()
+		return now
 	}
-	e.started = true
-	for _, u := range e.units {
-		u.start(now)
+	if jumped {
+		for _, u := range e.units {
+			if w, ok := u.(interface{ wallStepped() }); ok {
+				w.wallStepped()
+			}
+		}
+		e.rewake()
 	}
-	e.rewake()
+	return now
 }
 
 func (e *Engine) flush() []gateway.Action {
@@ -134,8 +147,8 @@ func (e *Engine) rewake() {
 }
 
 // Reading implements gateway.Evaluator.
-func (e *Engine) Reading(now time.Time, r gateway.Reading) []gateway.Action {
-	e.begin(now)
+func (e *Engine) Reading(wall time.Time, r gateway.Reading) []gateway.Action {
+	now := e.begin(wall)
 	s := e.sensors[r.Sensor]
 	if s == nil {
 		return e.flush()
@@ -167,8 +180,8 @@ func (e *Engine) Reading(now time.Time, r gateway.Reading) []gateway.Action {
 // Status implements gateway.Evaluator. The pipeline commits the driver's
 // fault event itself; the engine forgets the sensor's edges, so the reading
 // after recovery is a baseline and never an alarm by itself.
-func (e *Engine) Status(now time.Time, st gateway.Status) []gateway.Action {
-	e.begin(now)
+func (e *Engine) Status(wall time.Time, st gateway.Status) []gateway.Action {
+	e.begin(wall)
 	s := e.sensors[st.Sensor]
 	if s == nil {
 		return e.flush()
@@ -188,9 +201,8 @@ func (e *Engine) forget(s *sensor) {
 }
 
 // Tick implements gateway.Evaluator.
-func (e *Engine) Tick(now time.Time) []gateway.Action {
-	e.begin(now)
-	e.tick(now)
+func (e *Engine) Tick(wall time.Time) []gateway.Action {
+	e.tick(e.begin(wall))
 	return e.flush()
 }
 
@@ -225,9 +237,15 @@ func (e *Engine) tick(now time.Time) {
 // NextWake implements gateway.Evaluator. Before its first call the engine
 // asks to be ticked at once, so that staleness counts from start-up. The
 // time may be early (a deadline moved later); Tick then fires nothing.
+// It is the deadline's distance from the last time the engine was given,
+// added to that time: with times from time.Now, t.Sub(time.Now()) is
+// measured on the monotonic clock.
 func (e *Engine) NextWake() (time.Time, bool) {
 	if !e.started {
 		return time.Time{}, true
 	}
-	return e.wake, e.wakeSet
+	if !e.wakeSet {
+		return time.Time{}, false
+	}
+	return e.clk.toCaller(e.wake), true
 }

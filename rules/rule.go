@@ -167,6 +167,14 @@ type Rule struct {
 type Options struct {
 	// Location is the site's timezone for windows; nil means UTC.
 	Location *time.Location
+	// Monotonic, if set, reads a clock that moves only forward and at the
+	// pace of real time, whatever the wall clock does (a Pi without a
+	// real-time clock steps its wall clock when NTP syncs after a power
+	// cut). Hold, quiet, stale, chatter, cancel and escalation times run on
+	// it; daily windows follow the wall clock the engine is given. Nil uses
+	// the monotonic reading that times from time.Now carry, or, for times
+	// without one (a fake clock), their wall time.
+	Monotonic func() time.Duration
 }
 
 // ErrInvalid is wrapped by New's errors: the rules break an invariant that

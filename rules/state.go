@@ -55,16 +55,18 @@ func (e *Engine) SaveState() ([]byte, bool, error) {
 
 func (e *Engine) snapshot() savedState {
 	st := savedState{V: stateVersion}
+	w := e.clk.wall // saved times are wall times: the timeline ends with the process
 	for _, a := range e.alarms {
 		st.Alarms = append(st.Alarms, savedAlarm{
-			Rule: a.key.Rule, Sensor: a.key.Sensor, Raised: a.raised, Acked: a.acked,
-			EscalateAt: a.escalateAt, Escalations: a.escalations, Siren: a.siren,
+			Rule: a.key.Rule, Sensor: a.key.Sensor, Raised: w(a.raised), Acked: a.acked,
+			EscalateAt: w(a.escalateAt), Escalations: a.escalations, Siren: a.siren,
 		})
 	}
 	for _, u := range e.units {
 		if s, ok := u.save(); ok {
 			k := u.key()
 			s.Rule, s.Sensor = k.Rule, k.Sensor
+			s.T1, s.T2 = w(s.T1), w(s.T2)
 			st.Units = append(st.Units, s)
 		}
 	}
@@ -83,7 +85,7 @@ func (e *Engine) LoadState(now time.Time, data []byte) ([]gateway.Action, error)
 	if st.V != stateVersion {
 		return nil, fmt.Errorf("rules: saved state version %d, want %d", st.V, stateVersion)
 	}
-	e.restore(now, st, true)
+	e.restore(e.begin(now), st, true)
 	return e.flush(), nil
 }
 
@@ -92,21 +94,23 @@ func (e *Engine) LoadState(now time.Time, data []byte) ([]gateway.Action, error)
 // command): active alarms, latched smoke, escalation and hold timers go on
 // under the new rules. Alarms of rules that are gone are cleared. Call it on
 // the pipeline's loop (Pipeline.Exec) and then SetEvaluator(e).
-func (e *Engine) Carry(now time.Time, old *Engine) []gateway.Action {
-	old.begin(now)
+func (e *Engine) Carry(wall time.Time, old *Engine) []gateway.Action {
+	old.begin(wall)
 	e.sirenOn = old.sirenOn
-	e.restore(now, old.snapshot(), false)
+	e.restore(e.begin(wall), old.snapshot(), false)
 	return e.flush()
 }
 
+// restore loads st, whose times are wall times, at now on the timeline.
 func (e *Engine) restore(now time.Time, st savedState, restart bool) {
-	e.begin(now)
+	tl := e.clk.fromWall
 	rules := map[string]*Rule{}
 	for _, r := range e.rules {
 		rules[r.ID] = r
 	}
 	for _, s := range st.Units {
 		if u, ok := e.byKey[gateway.AlarmKey{Rule: s.Rule, Sensor: s.Sensor}]; ok {
+			s.T1, s.T2 = tl(s.T1), tl(s.T2)
 			u.load(s, now, restart)
 		}
 	}
@@ -119,7 +123,7 @@ func (e *Engine) restore(now time.Time, st savedState, restart bool) {
 			e.event(event.Event{Kind: event.AlarmCleared, Severity: event.Info, Rule: s.Rule, Sensor: s.Sensor, Message: "rule no longer in the rules file"})
 			continue
 		}
-		a := &alarm{key: key, rule: r, raised: s.Raised, acked: s.Acked, escalateAt: s.EscalateAt, escalations: s.Escalations, siren: s.Siren}
+		a := &alarm{key: key, rule: r, raised: tl(s.Raised), acked: s.Acked, escalateAt: tl(s.EscalateAt), escalations: s.Escalations, siren: s.Siren}
 		if a.acked || r.Escalate.After == 0 {
 			a.escalateAt = time.Time{}
 		}

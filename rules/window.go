@@ -45,6 +45,7 @@ func isActivity(r *gateway.Reading) bool {
 type inactivityUnit struct {
 	rule    *Rule
 	loc     *time.Location
+	clk     *clock    // windows are wall times; the times below are not
 	last    time.Time // last activity seen
 	from    time.Time // windows ending after this are still to judge
 	alarmed bool
@@ -55,6 +56,16 @@ type inactivityUnit struct {
 
 func (u *inactivityUnit) key() gateway.AlarmKey { return gateway.AlarmKey{Rule: u.rule.ID} }
 func (u *inactivityUnit) forget(string)         {}
+
+// wallStepped recomputes the deadline: the window moved on the timeline.
+func (u *inactivityUnit) wallStepped() { u.valid = false }
+
+// span is Window.span on the engine's timeline: the window is judged by
+// the wall clock as it reads now.
+func (u *inactivityUnit) span(t time.Time) (start, end time.Time) {
+	s, e := u.rule.Window.span(u.clk.wall(t), u.loc)
+	return u.clk.fromWall(s), u.clk.fromWall(e)
+}
 
 func (u *inactivityUnit) start(now time.Time) {
 	if u.from.IsZero() {
@@ -98,7 +109,7 @@ func (u *inactivityUnit) next() time.Time {
 }
 
 func (u *inactivityUnit) compute() time.Time {
-	ws, we := u.rule.Window.span(u.from, u.loc)
+	ws, we := u.span(u.from)
 	for range 3 {
 		ref := ws
 		if u.last.After(ref) {
@@ -111,7 +122,7 @@ func (u *inactivityUnit) compute() time.Time {
 		if !d.After(we) {
 			return d
 		}
-		ws, we = u.rule.Window.span(we, u.loc)
+		ws, we = u.span(we)
 	}
 	return time.Time{}
 }
@@ -121,17 +132,17 @@ func (u *inactivityUnit) tick(e *Engine, now time.Time) {
 	if d.IsZero() || d.After(now) {
 		return
 	}
-	ws, _ := u.rule.Window.span(d.Add(-time.Nanosecond), u.loc)
+	ws, _ := u.span(d.Add(-time.Nanosecond))
 	since := ws
 	if u.last.After(since) {
 		since = u.last
 	}
 	msg := u.rule.Message
 	if msg == "" {
-		msg = fmt.Sprintf("no activity since %s (window %s)", since.In(u.loc).Format("15:04"), u.rule.Window)
+		msg = fmt.Sprintf("no activity since %s (window %s)", u.clk.wall(since).In(u.loc).Format("15:04"), u.rule.Window)
 	}
 	if now.Sub(d) > time.Minute {
-		msg += fmt.Sprintf("; judged at %s, the box was not running when it fell due", now.In(u.loc).Format("15:04"))
+		msg += fmt.Sprintf("; judged at %s, the box was not running when it fell due", u.clk.wall(now).In(u.loc).Format("15:04"))
 	}
 	u.alarmed = true
 	u.from, u.valid = d, false
@@ -156,9 +167,9 @@ func (u *inactivityUnit) load(s savedUnit, now time.Time, restart bool) {
 	if !restart {
 		return
 	}
-	ws, _ := u.rule.Window.span(now, u.loc)
+	ws, _ := u.span(now)
 	if ws.After(now) {
-		ws, _ = u.rule.Window.span(ws.Add(-24*time.Hour-time.Hour), u.loc)
+		ws, _ = u.span(ws.Add(-24*time.Hour - time.Hour))
 	}
 	if ws.After(u.from) {
 		u.from = ws
@@ -179,6 +190,7 @@ const (
 type nightDoorUnit struct {
 	rule     *Rule
 	loc      *time.Location
+	clk      *clock
 	known    bool
 	open     bool
 	phase    int
@@ -224,7 +236,7 @@ func (u *nightDoorUnit) reading(e *Engine, now time.Time, r *gateway.Reading, f 
 	case u.phase != doorIdle:
 		u.closedAt = time.Time{}
 		e.dirty = true
-	case u.rule.Window.Contains(now.In(u.loc)):
+	case u.rule.Window.Contains(u.clk.wall(now).In(u.loc)):
 		u.phase, u.due, u.closedAt = doorWaiting, now.Add(u.rule.Within), time.Time{}
 		e.schedule(u.due)
 		e.dirty = true
@@ -260,7 +272,7 @@ func (u *nightDoorUnit) tick(e *Engine, now time.Time) {
 	e.dirty = true
 	msg := u.rule.Message
 	if msg == "" {
-		msg = fmt.Sprintf("door opened at %s and nobody back inside within %s", opened.In(u.loc).Format("15:04"), human(u.rule.Within))
+		msg = fmt.Sprintf("door opened at %s and nobody back inside within %s", u.clk.wall(opened).In(u.loc).Format("15:04"), human(u.rule.Within))
 	}
 	e.raise(now, u.rule, u.rule.Door, msg, nil)
 }

@@ -188,17 +188,17 @@ func TestMaintenanceApartFromAlarms(t *testing.T) {
 	ev := func(seq int64, kind event.Kind, sensor string) Incoming {
 		return Incoming{Site: "h", Received: t0, Event: event.Event{ID: fmt.Sprint("m", seq), Seq: seq, Time: t0.Add(time.Duration(seq) * time.Second), Kind: kind, Severity: event.Low, Sensor: sensor}}
 	}
-	_, err := db.Ingest(ctx, []Incoming{ev(1, event.SensorFault, "smoke"), ev(2, event.LowBattery, "pendant"), ev(3, event.SensorRestored, "smoke")})
+	_, err := db.Ingest(ctx, []Incoming{ev(1, event.SensorFault, "smoke"), ev(2, event.LowBattery, "pendant"), ev(3, event.SensorRestored, "smoke"), ev(4, event.Tamper, "door")})
 	require.NoError(t, err)
 	open, err := db.Maintenance(ctx, false)
 	require.NoError(t, err)
-	require.Len(t, open, 1)
-	if open[0].Kind != string(event.LowBattery) || open[0].Sensor != "pendant" {
-		t.Fatalf("open maintenance: got %+v, want pendant low battery", open[0])
+	require.Len(t, open, 2)
+	if open[0].Kind != string(event.LowBattery) || open[0].Sensor != "pendant" || open[1].Kind != string(event.Tamper) || open[1].Sensor != "door" {
+		t.Fatalf("open maintenance: got %+v, want pendant low battery and door tamper", open)
 	}
 	all, err := db.Maintenance(ctx, true)
 	require.NoError(t, err)
-	require.Len(t, all, 2)
+	require.Len(t, all, 3)
 	alarms, err := db.Alarms(ctx, Filter{})
 	require.NoError(t, err)
 	require.Empty(t, alarms, "maintenance is not an alarm")
