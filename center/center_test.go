@@ -204,8 +204,8 @@ func TestAckReachesBox(t *testing.T) {
 	// The box did not hear it and sends the alarm again: the ack follows.
 	h.publish(t, alarm("rose-12", 1, time.Now()))
 	cmd = waitCmd(t, h)
-	if cmd.Cmd != protocol.CmdAck || cmd.ID != "ack-rose-12-0001" {
-		t.Fatalf("after resend: got %+v, want the same ack again", cmd)
+	if cmd.Cmd != protocol.CmdAck || cmd.ID != "ack-rose-12-0001-2" {
+		t.Fatalf("after resend: got %+v, want the ack again as attempt 2", cmd)
 	}
 }
 

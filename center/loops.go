@@ -80,6 +80,16 @@ func (c *Center) store(ctx context.Context, batch []inbound) error {
 		return err
 	}
 	kick := res.Rearmed > 0 // a resent alarm re-armed its acknowledgement
+	for _, in := range batch {
+		if in.ackReply == nil {
+			continue
+		}
+		changed, err := c.db.RecordAckReply(ctx, *in.ackReply)
+		if err != nil {
+			return err
+		}
+		res.Changed = res.Changed || changed
+	}
 	for _, a := range res.NewAlarms {
 		c.cfg.Log.Info("alarm received", "site", a.Site, "alarm", a.ID, "severity", a.Severity, "test", a.Test, "message", a.Message)
 		if c.cfg.OnAlarm != nil {
@@ -155,14 +165,14 @@ func (c *Center) sendAcks(ctx context.Context) error {
 		return err
 	}
 	for _, a := range acks {
-		cmd := &protocol.CommandMsg{ID: "ack-" + a.ID, Cmd: protocol.CmdAck, AlarmID: a.ID, Operator: a.AckedBy}
+		cmd := &protocol.CommandMsg{ID: alarmdb.AckCommandID(a.ID, a.AckAttempt+1), Cmd: protocol.CmdAck, AlarmID: a.ID, Operator: a.AckedBy}
 		if err := c.sendCommand(ctx, a.Site, cmd); err != nil {
 			return err
 		}
 		if err := c.db.MarkAckSent(ctx, a.ID, c.cfg.Clock.Now()); err != nil {
 			return err
 		}
-		c.cfg.Log.Info("acknowledgement sent", "site", a.Site, "alarm", a.ID, "operator", a.AckedBy)
+		c.cfg.Log.Info("acknowledgement sent", "site", a.Site, "alarm", a.ID, "operator", a.AckedBy, "id", cmd.ID)
 	}
 	if len(acks) > 0 {
 		c.notify.send()

@@ -21,6 +21,7 @@ type inbound struct {
 	event    *alarmdb.Incoming
 	sighting *alarmdb.Sighting
 	status   *protocol.StatusMsg
+	ackReply *alarmdb.AckReply // a box's answer to an acknowledgement
 }
 
 // reconnectMax caps the wait between the center's reconnection attempts.
@@ -262,6 +263,9 @@ func (c *Center) decode(m paho.Message) (*inbound, error) {
 		}
 		if !r.OK {
 			c.cfg.Log.Warn("box refused a command", "site", site, "id", r.ID, "cmd", r.Cmd, "code", r.Code, "err", r.Error)
+		}
+		if alarm, n, ok := alarmdb.ParseAckCommandID(r.ID); ok && r.Cmd == protocol.CmdAck {
+			in.ackReply = &alarmdb.AckReply{Site: site, AlarmID: alarm, Attempt: n, OK: r.OK, Reason: r.Code + ": " + r.Error, At: now}
 		}
 		in.sighting = &alarmdb.Sighting{Site: site, At: now}
 	default:

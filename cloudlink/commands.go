@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/safehub-iot/safehub/cloudlink/protocol"
-	"github.com/safehub-iot/safehub/gateway"
 )
 
 // commandLoop handles downlink commands one at a time, off paho's goroutine
@@ -25,20 +23,36 @@ func (l *Link) commandLoop(ctx context.Context) {
 	}
 }
 
-// handleCommand answers one command payload exactly once per id: a repeated
-// id gets the first reply again and nothing is done twice. Bad payloads are
-// refused with the reason; nothing here may panic or stop the link.
+// handleCommand answers one command payload. An id seen inside its time
+// window is never acted on again: a repeat gets the reply kept for it, or a
+// "duplicate" refusal if its first attempt was refused for a passing reason
+// (those replies are not kept, so the sender's next attempt, under a new id,
+// is judged afresh). A command outside the window is refused by its age.
+// Bad payloads are refused with the reason; nothing here may panic or stop
+// the link.
 func (l *Link) handleCommand(ctx context.Context, data []byte) {
 	now := l.clock.Now()
 	m, err := protocol.DecodeCommand(data)
+	reply := protocol.ReplyMsg{Site: l.cfg.Site, ID: m.ID, Cmd: m.Cmd}
 	if m.ID != "" {
-		if prev, ok := l.replies.get(m.ID); ok {
+		prev, seen, serr := l.deps.Store.CommandSeen(ctx, m.ID, now)
+		switch {
+		case serr != nil:
+			l.log.Error("look up command id", "id", m.ID, "err", serr)
+			reply.Code, reply.Error = protocol.CodeFailed, "id: cannot tell a replay now: "+serr.Error()
+			l.sendReply(ctx, m, reply, now, false)
+			return
+		case seen && prev != nil:
 			l.log.Info("repeated command answered again", "id", m.ID, "cmd", m.Cmd)
 			l.publishReply(prev)
 			return
+		case seen:
+			l.log.Warn("repeated command refused", "id", m.ID, "cmd", m.Cmd)
+			reply.Code, reply.Error = protocol.CodeDuplicate, fmt.Sprintf("id: %q was seen already and refused then; not acted on (send again under a new id)", m.ID)
+			l.sendReply(ctx, m, reply, now, false)
+			return
 		}
 	}
-	reply := protocol.ReplyMsg{Site: l.cfg.Site, ID: m.ID, Cmd: m.Cmd}
 	switch age := now.Sub(m.Time); {
 	case errors.Is(err, protocol.ErrUnknownCommand):
 		reply.Code, reply.Error = protocol.CodeUnknown, err.Error()
@@ -47,6 +61,8 @@ func (l *Link) handleCommand(ctx context.Context, data []byte) {
 	case age > l.cfg.CmdMaxAge || age < -l.cfg.CmdMaxAge:
 		reply.Code = protocol.CodeStale
 		reply.Error = fmt.Sprintf("time: %s is %v away from the box clock (window ±%v)", m.Time.UTC().Format(time.RFC3339), age.Round(time.Second), l.cfg.CmdMaxAge)
+		l.sendReply(ctx, m, reply, now, false) // never seen inside the window
+		return
 	default:
 		result, code, err := l.execute(ctx, now, m)
 		if err != nil {
@@ -60,6 +76,13 @@ func (l *Link) handleCommand(ctx context.Context, data []byte) {
 			}
 		}
 	}
+	l.sendReply(ctx, m, reply, now, m.ID != "")
+}
+
+// sendReply publishes reply; with record, the command's id is kept until
+// the end of its window, with the reply unless the refusal was a passing
+// one.
+func (l *Link) sendReply(ctx context.Context, m protocol.CommandMsg, reply protocol.ReplyMsg, now time.Time, record bool) {
 	reply.Time = l.clock.Now().UTC()
 	payload, err := protocol.Encode(&reply)
 	if err != nil {
@@ -71,12 +94,26 @@ func (l *Link) handleCommand(ctx context.Context, data []byte) {
 	} else {
 		l.log.Warn("command refused", "id", m.ID, "cmd", m.Cmd, "code", reply.Code, "reason", reply.Error)
 	}
-	if m.ID != "" {
-		if err := l.replies.put(ctx, l.deps.Store, m.ID, payload, now); err != nil {
-			l.log.Error("save command reply", "id", m.ID, "err", err)
+	if record {
+		kept := payload
+		if !reply.OK && protocol.Retryable(reply.Code) {
+			kept = nil
+		}
+		if err := l.deps.Store.RecordCommand(ctx, m.ID, kept, l.seenUntil(m, now), now); err != nil {
+			l.log.Error("save command id", "id", m.ID, "err", err)
 		}
 	}
 	l.publishReply(payload)
+}
+
+// seenUntil is when a command stops being accepted by its age: until then
+// its id must be remembered.
+func (l *Link) seenUntil(m protocol.CommandMsg, now time.Time) time.Time {
+	t := now
+	if m.Time.After(t) {
+		t = m.Time
+	}
+	return t.Add(l.cfg.CmdMaxAge)
 }
 
 // publishReply sends a reply over the live connection. With the link down
@@ -230,62 +267,4 @@ func (l *Link) statusResult(ctx context.Context) statusResult {
 	r.LastSeq, _ = l.deps.Store.LastSeq(ctx)
 	r.UnackedAlarms, _ = l.deps.Store.CountUnacked(ctx)
 	return r
-}
-
-// Replies to recent commands are kept in the store so that a command
-// repeated after a restart is still answered without acting twice.
-const (
-	repliesKey  = "cloudlink.cmd_replies"
-	repliesKept = 256
-)
-
-type replyCache struct {
-	mu    sync.Mutex
-	Saved []savedReply
-}
-
-type savedReply struct {
-	ID    string          `json:"id"`
-	Reply json.RawMessage `json:"reply"`
-}
-
-func loadReplies(ctx context.Context, st StateStore) (*replyCache, error) {
-	c := &replyCache{}
-	data, err := st.GetState(ctx, repliesKey)
-	if errors.Is(err, gateway.ErrNoState) {
-		return c, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load command replies: %w", err)
-	}
-	if err := json.Unmarshal(data, &c.Saved); err != nil {
-		// A damaged record only costs the memory of old commands.
-		c.Saved = nil
-	}
-	return c, nil
-}
-
-func (c *replyCache) get(id string) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := len(c.Saved) - 1; i >= 0; i-- {
-		if c.Saved[i].ID == id {
-			return c.Saved[i].Reply, true
-		}
-	}
-	return nil, false
-}
-
-func (c *replyCache) put(ctx context.Context, st StateStore, id string, reply []byte, now time.Time) error {
-	c.mu.Lock()
-	c.Saved = append(c.Saved, savedReply{ID: id, Reply: reply})
-	if len(c.Saved) > repliesKept {
-		c.Saved = c.Saved[len(c.Saved)-repliesKept:]
-	}
-	data, err := json.Marshal(c.Saved)
-	c.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	return st.PutState(ctx, repliesKey, data, now)
 }

@@ -133,16 +133,6 @@ func (l *Link) onMessage(c paho.Client, m paho.Message) {
 	l.onCmd(c, m)
 }
 
-// onCmd runs on paho's goroutine: it only queues, never blocks. A command
-// dropped here is not lost for good: the center repeats it with its id.
-func (l *Link) onCmd(_ paho.Client, m paho.Message) {
-	select {
-	case l.cmds <- m.Payload():
-	default:
-		l.log.Warn("command queue full; command dropped", "topic", m.Topic())
-	}
-}
-
 // goodbye publishes the offline status on a clean stop and disconnects.
 func (l *Link) goodbye(cn *conn) {
 	off, err := protocol.Encode(&protocol.StatusMsg{Site: l.cfg.Site, State: protocol.Offline, Time: l.clock.Now().UTC(), Version: l.cfg.Version, Reason: "shutdown"})

@@ -56,6 +56,16 @@ type StateStore interface {
 	PutState(ctx context.Context, key string, value []byte, at time.Time) error
 }
 
+// CommandLog remembers the ids of the commands seen inside their time
+// window, so a replayed id is never acted on twice, across restarts.
+type CommandLog interface {
+	// CommandSeen says whether id was recorded and has not expired at now,
+	// with the reply kept for it (nil if none).
+	CommandSeen(ctx context.Context, id string, now time.Time) (reply []byte, seen bool, err error)
+	// RecordCommand keeps id, with its reply or nil, until expires.
+	RecordCommand(ctx context.Context, id string, reply []byte, expires, now time.Time) error
+}
+
 // Store is everything the link needs of the box database; *store.Store
 // implements it.
 type Store interface {
@@ -63,6 +73,7 @@ type Store interface {
 	AlarmLog
 	EventLog
 	StateStore
+	CommandLog
 }
 
 // Acker is told when the center acknowledges an alarm: the pipeline stops

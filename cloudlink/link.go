@@ -46,7 +46,6 @@ type Link struct {
 	cur       atomic.Pointer[conn] // the live connection, nil while down
 	heartbeat atomic.Int64         // interval in ns; set_heartbeat changes it
 	hbReset   chan struct{}
-	replies   *replyCache
 
 	// Owned by the connect loop's goroutine.
 	evicted         int64  // telemetry evicted since the last overflow notice
@@ -128,8 +127,7 @@ func New(cfg Config, deps Deps) (*Link, error) {
 // started has stopped. It returns an error only if the store fails on
 // start-up.
 func (l *Link) Run(ctx context.Context) error {
-	var err error
-	if l.replies, err = loadReplies(ctx, l.deps.Store); err != nil {
+	if err := l.importOldReplies(ctx); err != nil {
 		return fmt.Errorf("cloudlink: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)

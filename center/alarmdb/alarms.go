@@ -39,7 +39,14 @@ type Alarm struct {
 	Acked      time.Time `json:"acked,omitzero"`
 	// AckSent is when the acknowledgement was delivered to the broker for
 	// the box; zero while it is still to be sent.
-	AckSent    time.Time `json:"ack_sent,omitzero"`
+	AckSent time.Time `json:"ack_sent,omitzero"`
+	// AckAttempt counts the acknowledgements handed to the broker; AckTold
+	// is when the box replied that it took one (zero until then);
+	// AckRefused is why the box refused the last attempt, while the center
+	// tries again.
+	AckAttempt int       `json:"ack_attempt,omitempty"`
+	AckTold    time.Time `json:"ack_told,omitzero"`
+	AckRefused string    `json:"ack_refused,omitempty"`
 	ResolvedBy string    `json:"resolved_by,omitempty"`
 	Resolved   time.Time `json:"resolved,omitzero"`
 	Outcome    string    `json:"outcome,omitempty"`
@@ -57,19 +64,19 @@ type Filter struct {
 	Limit int
 }
 
-const alarmCols = `id, site, severity, sensor, sensor_kind, room, rule, message, test, raised_ms, received_ms, state, box_state, box_state_ms, escalated, acked_by, acked_ms, ack_sent_ms, resolved_by, resolved_ms, outcome, note`
+const alarmCols = `id, site, severity, sensor, sensor_kind, room, rule, message, test, raised_ms, received_ms, state, box_state, box_state_ms, escalated, acked_by, acked_ms, ack_sent_ms, resolved_by, resolved_ms, outcome, note, ack_attempt, ack_told_ms, ack_refused`
 
 func scanAlarm(row interface{ Scan(...any) error }) (Alarm, error) {
 	var a Alarm
-	var raised, received, boxAt, acked, sent, resolved int64
+	var raised, received, boxAt, acked, sent, resolved, told int64
 	err := row.Scan(&a.ID, &a.Site, &a.Severity, &a.Sensor, &a.SensorKind, &a.Room, &a.Rule, &a.Message, &a.Test,
 		&raised, &received, &a.State, &a.BoxState, &boxAt, &a.Escalated, &a.AckedBy, &acked, &sent,
-		&a.ResolvedBy, &resolved, &a.Outcome, &a.Note)
+		&a.ResolvedBy, &resolved, &a.Outcome, &a.Note, &a.AckAttempt, &told, &a.AckRefused)
 	if err != nil {
 		return Alarm{}, err
 	}
 	a.Raised, a.Received, a.BoxStateAt = fromMS(raised), fromMS(received), fromMS(boxAt)
-	a.Acked, a.AckSent, a.Resolved = fromMS(acked), fromMS(sent), fromMS(resolved)
+	a.Acked, a.AckSent, a.Resolved, a.AckTold = fromMS(acked), fromMS(sent), fromMS(resolved), fromMS(told)
 	return a, nil
 }
 
@@ -194,10 +201,11 @@ func (d *DB) stepDone(ctx context.Context, tx *sql.Tx, r sql.Result, id string) 
 	return fmt.Errorf("alarm %q is %s: %w", id, state, ErrState)
 }
 
-// AcksToSend returns acknowledged alarms whose acknowledgement has not yet
-// been handed to the broker for the box.
+// AcksToSend returns acknowledged alarms whose acknowledgement is to be
+// handed to the broker for the box: never sent, or refused by the box (see
+// AckReply), and the box has not taken one yet.
 func (d *DB) AcksToSend(ctx context.Context) ([]Alarm, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+alarmCols+` FROM alarms WHERE acked_ms <> 0 AND ack_sent_ms = 0 ORDER BY acked_ms`)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+alarmCols+` FROM alarms WHERE acked_ms <> 0 AND ack_sent_ms = 0 AND ack_told_ms = 0 ORDER BY acked_ms`)
 	if err != nil {
 		return nil, fmt.Errorf("alarmdb: acks to send: %w", err)
 	}
@@ -213,9 +221,10 @@ func (d *DB) AcksToSend(ctx context.Context) ([]Alarm, error) {
 	return out, rows.Err()
 }
 
-// MarkAckSent records that the acknowledgement of alarm id reached the broker.
+// MarkAckSent records that attempt AckAttempt+1 of the acknowledgement of
+// alarm id reached the broker.
 func (d *DB) MarkAckSent(ctx context.Context, id string, t time.Time) error {
-	if _, err := d.db.ExecContext(ctx, `UPDATE alarms SET ack_sent_ms = ? WHERE id = ?`, ms(t), id); err != nil {
+	if _, err := d.db.ExecContext(ctx, `UPDATE alarms SET ack_sent_ms = ?, ack_attempt = ack_attempt + 1 WHERE id = ?`, ms(t), id); err != nil {
 		return fmt.Errorf("alarmdb: mark ack sent %q: %w", id, err)
 	}
 	return nil

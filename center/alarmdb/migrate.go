@@ -108,4 +108,10 @@ var migrations = []string{
 	// restart of the log.
 	`CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 	 INSERT INTO counters(name, n) VALUES ('syncs', 0), ('wal_restarts', 0);`,
+	// 3: what the box answered to the acknowledgement: each attempt has its
+	// own command id ack-<alarm id>-<ack_attempt>; ack_told_ms is the box's
+	// success reply, ack_refused the reason of the last attempt's refusal.
+	`ALTER TABLE alarms ADD COLUMN ack_attempt INTEGER NOT NULL DEFAULT 0;
+	 ALTER TABLE alarms ADD COLUMN ack_told_ms INTEGER NOT NULL DEFAULT 0;
+	 ALTER TABLE alarms ADD COLUMN ack_refused TEXT NOT NULL DEFAULT '';`,
 }

@@ -195,7 +195,21 @@ const (
 	CodeStale     = "stale"     // its time is outside the box's window
 	CodeRejected  = "rejected"  // valid, but refused (e.g. a bad rules file)
 	CodeFailed    = "failed"    // tried and failed (e.g. the siren did not answer)
+	CodeBusy      = "busy"      // not looked at: the box's command queue was full
+	CodeDuplicate = "duplicate" // this id was seen already and refused then; not acted on
 )
+
+// Retryable says whether a refusal with code depends on the moment (the
+// clocks, a transient failure, a full queue) rather than on the command:
+// the box keeps no reply for it, and the sender may try again with a new
+// command id.
+func Retryable(code string) bool {
+	switch code {
+	case CodeStale, CodeFailed, CodeBusy, CodeDuplicate:
+		return true
+	}
+	return false
+}
 
 // ReplyMsg answers one command. OK false comes with Code and Error.
 type ReplyMsg struct {

@@ -25,4 +25,14 @@ var migrations = []string{
 	 CREATE INDEX events_time ON events(time_ms);
 	 CREATE INDEX events_alarm ON events(alarm_id) WHERE alarm_id <> '';
 	 CREATE TABLE state (key TEXT PRIMARY KEY, value BLOB NOT NULL, updated_ms INTEGER NOT NULL);`,
+	// 2: the ids of downlink commands seen inside their time window, so a
+	// replayed id is never acted on twice however many commands come
+	// between, across restarts (cloudlink). reply is the final answer,
+	// NULL when the attempt was refused for a passing reason.
+	`CREATE TABLE cmd_seen (
+		id         TEXT PRIMARY KEY,
+		expires_ms INTEGER NOT NULL,
+		reply      BLOB
+	 ) WITHOUT ROWID;
+	 CREATE INDEX cmd_seen_expires ON cmd_seen(expires_ms);`,
 }

@@ -3,6 +3,14 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
+
+// Messages in English and zh-CN, picked by the browser's language.
+const MSG = {
+  "en": { boxTold: "box told", tellingBox: "telling box…", boxRefused: "box refused: {reason}, retrying" },
+  "zh-CN": { boxTold: "已通知住户设备", tellingBox: "正在通知住户设备…", boxRefused: "住户设备拒绝：{reason}，正在重试" },
+};
+const lang = (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh-CN" : "en";
+const msg = (key, args) => MSG[lang][key].replace(/\{(\w+)\}/g, (_, k) => (args || {})[k] ?? "");
 let audio = null;          // AudioContext, made on the login click (a user gesture)
 const seen = new Set();     // alarm ids already announced
 let first = true;
@@ -57,7 +65,7 @@ function alarmCard(a, now, outcomes) {
   let meta = `raised ${fmtTime(a.raised)} (${age(a.raised, now)})` + (where ? ` · ${where}` : "");
   if (a.box_state !== "active") meta += ` · box: ${a.box_state}`;
   if (a.escalated) meta += " · ESCALATED";
-  if (a.state === "acknowledged") meta += ` · acknowledged by ${a.acked_by} ${age(a.acked, now)}` + (a.ack_sent ? " · box told" : " · telling box…");
+  if (a.state === "acknowledged") meta += ` · acknowledged by ${a.acked_by} ${age(a.acked, now)}` + " · " + (a.ack_told ? msg("boxTold") : a.ack_refused ? msg("boxRefused", { reason: a.ack_refused }) : msg("tellingBox"));
   card.append(el("div", { class: "meta" }, meta));
   const acts = el("div", { class: "actions" });
   if (a.state === "new") {
