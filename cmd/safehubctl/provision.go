@@ -132,11 +132,11 @@ func (a *app) provision(cmd *cobra.Command, o provisionOpts) error {
 	}
 	// Validate with the given files first: nothing is copied for a config
 	// that would be refused.
-	srcDoc, err := provisionDoc(current, o, func(i int) string { return files[i].src })
+	srcDoc, err := provisionDoc(current, o, func(i int) string { return absPath(files[i].src) })
 	if err != nil {
 		return err
 	}
-	if err := checkConfig(srcDoc); err != nil {
+	if err := checkConfig(srcDoc, filepath.Dir(o.configPath)); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(o.tlsDir, 0o750); err != nil {
@@ -162,7 +162,7 @@ func (a *app) provision(cmd *cobra.Command, o provisionOpts) error {
 		if files[i].src == "" {
 			return ""
 		}
-		return files[i].dst
+		return absPath(files[i].dst)
 	})
 	if err != nil {
 		return err
@@ -196,9 +196,23 @@ func provisionDoc(current []byte, o provisionOpts, file func(int) string) ([]byt
 	return doc.Bytes()
 }
 
-func checkConfig(data []byte) error {
+// absPath makes a path given on the command line absolute (empty stays
+// empty), so the config's relative paths can be taken from its folder.
+func absPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
+
+// checkConfig validates a config that will live in dir.
+func checkConfig(data []byte, dir string) error {
 	cfg, err := config.Parse(bytes.NewReader(data))
 	if err == nil {
+		cfg.ResolvePaths(dir)
 		err = cfg.Validate()
 	}
 	if err != nil {

@@ -61,16 +61,10 @@ the old one and logs every mistake).`,
 	_ = root.Flags().MarkHidden("debug-stall-signal")
 	root.AddCommand(&cobra.Command{
 		Use:     "check-config FILE",
-		Short:   "Check a config file and report every mistake with its line; exit 0 when valid",
+		Short:   "Check a config file and its rules file; report every mistake with its line, and warnings; exit 0 when valid",
 		Example: "  safehubd check-config /etc/safehub/safehub.yaml\n  safehubd check-config configs/example.yaml",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := config.Load(args[0]); err != nil {
-				return cli.WithCode(exitInvalid, fmt.Errorf("%s: invalid config:\n%w", args[0], indent(err)))
-			}
-			fmt.Fprintf(stdout, "%s: config is valid\n", args[0])
-			return nil
-		},
+		RunE:    func(cmd *cobra.Command, args []string) error { return checkConfig(stdout, args[0]) },
 	})
 	root.AddCommand(&cobra.Command{
 		Use:     "version",

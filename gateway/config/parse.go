@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 
@@ -15,7 +16,8 @@ import (
 // lineIndex maps a field path to the line its value starts on.
 type lineIndex map[string]int
 
-// Load reads, parses and validates the file at path. The error, if any, is
+// Load reads, parses and validates the file at path, with relative paths
+// in it taken from the file's folder (ResolvePaths). The error, if any, is
 // an Errors listing every mistake.
 func Load(path string) (*File, error) {
 	f, err := os.Open(path)
@@ -30,6 +32,7 @@ func Load(path string) (*File, error) {
 	if cfg == nil {
 		return nil, orNil(perrs)
 	}
+	cfg.ResolvePaths(filepath.Dir(path))
 	// Validate even a file with parse mistakes, so the technician sees
 	// every mistake at once.
 	verr := cfg.Validate()

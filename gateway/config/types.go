@@ -90,6 +90,11 @@ type Fallback struct {
 	Baud          int      `yaml:"baud"`
 	Numbers       []string `yaml:"numbers"`
 	LinkDownAfter Duration `yaml:"link_down_after"`
+	// AckWithin: with the link up, an alarm not acknowledged this long
+	// after it was raised is texted too (the center is not answering).
+	AckWithin Duration `yaml:"ack_within"`
+	// Language of the text: en (default) or zh-CN.
+	Language string `yaml:"language"`
 }
 
 // Watchdog configures systemd supervision.

@@ -166,6 +166,12 @@ func (v *validator) fallback() {
 	if len(fb.Numbers) == 0 {
 		v.add("fallback.numbers", "required: at least one phone number in international form, e.g. +4930123456")
 	}
+	if fb.AckWithin != 0 {
+		v.durRange("fallback.ack_within", fb.AckWithin, 30*time.Second, 24*time.Hour)
+	}
+	if fb.Language != "" {
+		v.oneOf("fallback.language", fb.Language, "en", "zh-CN")
+	}
 	for i, n := range fb.Numbers {
 		if !regexp.MustCompile(`^\+[0-9]{6,15}$`).MatchString(n) {
 			v.add(fmt.Sprintf("fallback.numbers[%d]", i), "%q: expected an international number such as +4930123456", n)

@@ -22,6 +22,12 @@ func fallbackConfig(cfg *config.File) smsfallback.Config {
 	if d := fb.LinkDownAfter.D(); d > 0 {
 		gc.LinkDownAfter = d
 	}
+	if d := fb.AckWithin.D(); d > 0 {
+		gc.AckWithin = d
+	}
+	if fb.Language != "" {
+		gc.Language = fb.Language
+	}
 	gc.Site = cfg.Site.Name
 	if gc.Site == "" {
 		gc.Site = cfg.Site.ID

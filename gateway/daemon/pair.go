@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -90,6 +91,7 @@ func addSensor(path string, sensor map[string]any) error {
 	}
 	cfg, err := config.Parse(bytes.NewReader(out))
 	if err == nil {
+		cfg.ResolvePaths(filepath.Dir(path))
 		err = cfg.Validate()
 	}
 	if err != nil {

@@ -21,6 +21,12 @@ type Config struct {
 	// LinkDownAfter is how long the cloud link must have been down before
 	// unacknowledged alarms go out by SMS.
 	LinkDownAfter time.Duration `yaml:"link_down_after"`
+	// AckWithin is how long an alarm may wait for the center's
+	// acknowledgement while the link is up before it goes out by SMS:
+	// the broker has it but nobody at the center is answering.
+	AckWithin time.Duration `yaml:"ack_within"`
+	// Language is the text's language: English (default) or Chinese.
+	Language string `yaml:"language"`
 	// CheckEvery is how often link and alarms are looked at.
 	CheckEvery time.Duration `yaml:"check_every"`
 	// HealthEvery is how often SIM, registration and signal are checked.
@@ -31,7 +37,8 @@ type Config struct {
 
 // Default returns the settings a config may leave out.
 func Default() Config {
-	return Config{Baud: 115200, LinkDownAfter: 2 * time.Minute, CheckEvery: 10 * time.Second,
+	return Config{Baud: 115200, LinkDownAfter: 2 * time.Minute, AckWithin: 5 * time.Minute,
+		Language: English, CheckEvery: 10 * time.Second,
 		HealthEvery: 5 * time.Minute, MinSignal: 5}
 }
 
@@ -53,6 +60,10 @@ func (c Config) Validate() error {
 		return fe("site", "required: the name of the home, sent in every SMS")
 	case c.LinkDownAfter < 10*time.Second:
 		return fe("link_down_after", "%v is too short: want at least 10s", c.LinkDownAfter)
+	case c.AckWithin < 30*time.Second:
+		return fe("ack_within", "%v is too short: want at least 30s, time for an operator to answer", c.AckWithin)
+	case c.Language != English && c.Language != Chinese:
+		return fe("language", "%q: want %s or %s", c.Language, English, Chinese)
 	case c.CheckEvery < time.Second || c.CheckEvery > c.LinkDownAfter:
 		return fe("check_every", "%v is out of range: want 1s up to link_down_after (%v)", c.CheckEvery, c.LinkDownAfter)
 	case c.HealthEvery < 10*time.Second:

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/safehub-iot/safehub/event"
@@ -19,10 +18,14 @@ type Link interface {
 	DownSince() (time.Time, bool)
 }
 
-// Alarms lists raised alarms the center has not acknowledged, oldest first
-// (gateway/store.Store has this method).
+// Alarms lists the alarms nobody has handled yet (gateway/store.Store has
+// this method).
 type Alarms interface {
-	Unacked(ctx context.Context) ([]event.Event, error)
+	// OpenAlarms returns the alarm_raised events of the alarms the center
+	// has not acknowledged and that were not cleared or cancelled at home,
+	// with the alarm_escalated events of those alarms (AlarmID names the
+	// alarm), in sequence order.
+	OpenAlarms(ctx context.Context) ([]event.Event, error)
 }
 
 // SentLog keeps, across restarts, which alarms were texted to which
@@ -61,11 +64,14 @@ type Modem interface {
 	Checker
 }
 
-// Fallback texts unacknowledged alarms when the cloud link has been down
-// longer than Config.LinkDownAfter: one SMS per alarm to each number. A
-// failed send is tried again at the next check; what has been sent is
-// remembered in Sent, so a restart during an outage texts nobody twice
-// (without Sent, for as long as the process runs).
+// Fallback texts the alarms nobody has handled: one SMS to each number
+// once an open alarm is due (the cloud link down longer than
+// Config.LinkDownAfter, the alarm escalated, or no acknowledgement within
+// Config.AckWithin though the link is up: the center is down), and one
+// more at each escalation after that. An alarm cleared or cancelled at
+// home is never texted. A failed send is tried again at the next check;
+// what has been sent is remembered in Sent, so a restart during an outage
+// texts nobody twice (without Sent, for as long as the process runs).
 type Fallback struct {
 	Config Config
 	Modem  Modem
@@ -121,15 +127,14 @@ func (f *Fallback) Run(ctx context.Context) error {
 
 // check sends what is due.
 func (f *Fallback) check(ctx context.Context) {
-	since, down := f.Link.DownSince()
-	if !down || f.Clock.Since(since) < f.Config.LinkDownAfter {
-		return
-	}
-	alarms, err := f.Alarms.Unacked(ctx)
+	evs, err := f.Alarms.OpenAlarms(ctx)
 	if err != nil {
-		f.Log.Error("gsm fallback: list unacknowledged alarms", "err", err)
+		f.Log.Error("gsm fallback: list open alarms", "err", err)
 		return
 	}
+	now := f.Clock.Now()
+	since, down := f.Link.DownSince()
+	linkOut := down && now.Sub(since) >= f.Config.LinkDownAfter
 	live := map[string]bool{}
 	changed := false
 	defer func() {
@@ -137,36 +142,87 @@ func (f *Fallback) check(ctx context.Context) {
 			f.saveSent(ctx)
 		}
 	}()
-	for _, ev := range alarms {
-		if ev.Kind != event.AlarmRaised {
+	for _, a := range openAlarms(evs) {
+		live[a.raised.ID] = true
+		keys := []string{a.raised.ID} // the alarm, then each escalation: one text each
+		for _, e := range a.escalations {
+			live[e.ID] = true
+			keys = append(keys, e.ID)
+		}
+		reason := a.due(now, linkOut, f.Config.AckWithin)
+		if reason == "" {
 			continue
 		}
-		live[ev.ID] = true
-		done := f.sent[ev.ID]
-		if done == nil {
-			done = map[string]bool{}
-			f.sent[ev.ID] = done
-		}
-		text := Text(f.Config.Site, ev, f.Location)
+		text := Text(f.Config.Language, f.Config.Site, a.raised, len(a.escalations), f.Location)
 		for _, n := range f.Config.Numbers {
-			if done[n] {
+			var pending []string
+			for _, k := range keys {
+				if !f.sent[k][n] {
+					pending = append(pending, k)
+				}
+			}
+			if len(pending) == 0 {
 				continue
 			}
 			if err := f.Modem.SendSMS(ctx, n, text); err != nil {
-				f.Log.Error("gsm fallback: sms failed, will retry", "number", n, "seq", ev.Seq, "err", err)
+				f.Log.Error("gsm fallback: sms failed, will retry", "number", n, "seq", a.raised.Seq, "err", err)
 				continue
 			}
-			done[n] = true
+			for _, k := range pending {
+				if f.sent[k] == nil {
+					f.sent[k] = map[string]bool{}
+				}
+				f.sent[k][n] = true
+			}
 			changed = true
-			f.Log.Info("gsm fallback: alarm sent by sms", "number", n, "seq", ev.Seq, "alarm", ev.ID)
+			f.Log.Info("gsm fallback: alarm sent by sms", "number", n, "seq", a.raised.Seq, "alarm", a.raised.ID, "why", reason)
 		}
 	}
 	for id := range f.sent {
 		if !live[id] {
-			delete(f.sent, id) // acknowledged meanwhile
+			delete(f.sent, id) // handled meanwhile
 			changed = true
 		}
 	}
+}
+
+// openAlarm is an alarm nobody has handled, with its escalations.
+type openAlarm struct {
+	raised      event.Event
+	escalations []event.Event
+}
+
+// openAlarms groups OpenAlarms' events by alarm, oldest alarm first.
+func openAlarms(evs []event.Event) []*openAlarm {
+	var out []*openAlarm
+	byID := map[string]*openAlarm{}
+	for _, ev := range evs {
+		switch ev.Kind {
+		case event.AlarmRaised:
+			a := &openAlarm{raised: ev}
+			byID[ev.ID] = a
+			out = append(out, a)
+		case event.AlarmEscalated:
+			if a := byID[ev.AlarmID]; a != nil {
+				a.escalations = append(a.escalations, ev)
+			}
+		}
+	}
+	return out
+}
+
+// due says why the alarm goes out by SMS now, or "" while the center may
+// still handle it.
+func (a *openAlarm) due(now time.Time, linkOut bool, ackWithin time.Duration) string {
+	switch {
+	case linkOut:
+		return "cloud link down"
+	case len(a.escalations) > 0:
+		return "escalated"
+	case now.Sub(a.raised.Time) >= ackWithin:
+		return "no acknowledgement from the center"
+	}
+	return ""
 }
 
 // loadSent restores the record of texts sent before a restart. A record
@@ -215,36 +271,6 @@ func (f *Fallback) saveSent(ctx context.Context) {
 	if err != nil {
 		f.Log.Error("gsm fallback: save the record of texts sent", "err", err)
 	}
-}
-
-// Text is the SMS for an alarm: site, what, where, when and sequence
-// number, e.g. "SafeHub ALARM Rosenweg 5: fall - radar1, bedroom -
-// 2026-11-23 10:35:12 CET - seq 42. Fall detected".
-func Text(site string, ev event.Event, loc *time.Location) string {
-	if loc == nil {
-		loc = time.Local
-	}
-	what := ev.SensorKind
-	if what == "" {
-		what = ev.Rule
-	}
-	if what == "" {
-		what = "alarm"
-	}
-	where := ev.Sensor
-	if ev.Room != "" {
-		where += ", " + ev.Room
-	}
-	var b strings.Builder
-	b.WriteString("SafeHub ALARM ")
-	if ev.Test {
-		b.WriteString("(TEST) ")
-	}
-	fmt.Fprintf(&b, "%s: %s - %s - %s - seq %d", site, what, where, ev.Time.In(loc).Format("2006-01-02 15:04:05 MST"), ev.Seq)
-	if ev.Message != "" {
-		b.WriteString(". " + ev.Message)
-	}
-	return b.String()
 }
 
 // checkHealth reports the modem's health when it changes.

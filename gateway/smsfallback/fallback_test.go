@@ -46,6 +46,8 @@ type world struct {
 	isDown bool
 	alarms []event.Event
 	calls  int
+	// open, if set, lists the open alarms instead of alarms (a real store).
+	open smsfallback.Alarms
 }
 
 func (w *world) DownSince() (time.Time, bool) {
@@ -55,7 +57,10 @@ func (w *world) DownSince() (time.Time, bool) {
 	return w.down, w.isDown
 }
 
-func (w *world) Unacked(context.Context) ([]event.Event, error) {
+func (w *world) OpenAlarms(ctx context.Context) ([]event.Event, error) {
+	if w.open != nil {
+		return w.open.OpenAlarms(ctx)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return slices.Clone(w.alarms), nil
@@ -207,6 +212,9 @@ func TestConfigValidate(t *testing.T) {
 		{"no site", func(c *smsfallback.Config) { c.Site = "" }, "site"},
 		{"link limit short", func(c *smsfallback.Config) { c.LinkDownAfter = time.Second }, "link_down_after"},
 		{"check slower than limit", func(c *smsfallback.Config) { c.CheckEvery = time.Hour }, "check_every"},
+		{"ack wait short", func(c *smsfallback.Config) { c.AckWithin = time.Second }, "ack_within"},
+		{"unknown language", func(c *smsfallback.Config) { c.Language = "fr" }, "language"},
+		{"chinese", func(c *smsfallback.Config) { c.Language = smsfallback.Chinese }, ""},
 		{"signal out of range", func(c *smsfallback.Config) { c.MinSignal = 40 }, "min_signal"},
 	}
 	for _, tc := range tests {

@@ -204,9 +204,12 @@ func (s *Store) EventsSince(ctx context.Context, t time.Time, limit int) ([]even
 
 // Prune keeps the event log bounded: it deletes events older than maxAge,
 // and beyond the newest maxRows, but never an event still in the outbox nor
-// an alarm the center has not acknowledged. It returns how many it deleted.
+// an alarm the center has not acknowledged, nor how it ended at home (so
+// OpenAlarms never sees an alarm cleared long ago as open again). It returns
+// how many it deleted.
 func (s *Store) Prune(ctx context.Context, now time.Time, maxAge time.Duration, maxRows int) (int64, error) {
-	const keep = `published_ms <> 0 AND NOT (kind = 'alarm_raised' AND acked_ms = 0)`
+	const keep = `published_ms <> 0 AND NOT (kind = 'alarm_raised' AND acked_ms = 0)
+		AND NOT (alarm_id <> '' AND alarm_id IN (SELECT id FROM events WHERE kind = 'alarm_raised' AND acked_ms = 0))`
 	var total int64
 	if maxAge > 0 {
 		res, err := s.db.ExecContext(ctx, `DELETE FROM events WHERE time_ms < ? AND `+keep, now.Add(-maxAge).UnixMilli())
