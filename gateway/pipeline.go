@@ -116,7 +116,7 @@ func NewPipeline(cfg PipelineConfig) *Pipeline {
 	}
 	for _, s := range cfg.Sensors {
 		p.sensors[s.ID] = s
-		p.health[s.ID] = &SensorHealth{ID: s.ID, Kind: s.Kind, Room: s.Room, Health: event.HealthUnknown}
+		p.health[s.ID] = &SensorHealth{ID: s.ID, Kind: string(s.Kind), Room: s.Room, Health: event.HealthUnknown}
 	}
 	p.alive.Store(p.clock.Now().UnixNano())
 	return p
@@ -538,7 +538,7 @@ func (p *Pipeline) complete(now time.Time, ev *event.Event, activeChanged *bool)
 	}
 	if spec, ok := p.sensors[ev.Sensor]; ok {
 		if ev.SensorKind == "" {
-			ev.SensorKind = spec.Kind
+			ev.SensorKind = string(spec.Kind)
 		}
 		if ev.Room == "" {
 			ev.Room = spec.Room
@@ -624,7 +624,7 @@ func (p *Pipeline) SetSensors(ctx context.Context, specs []SensorSpec) error {
 			if !ok {
 				h = &SensorHealth{ID: s.ID, Health: event.HealthUnknown}
 			}
-			h.Kind, h.Room = s.Kind, s.Room
+			h.Kind, h.Room = string(s.Kind), s.Room
 			health[s.ID] = h
 		}
 		p.sensors, p.health = next, health

@@ -11,6 +11,8 @@ import (
 	"github.com/jonboulle/clockwork"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/i2c"
+
+	"github.com/safehub-iot/safehub/event"
 )
 
 // Clock is the time source everything time-dependent takes, so tests drive
@@ -84,7 +86,7 @@ func (e *FieldError) Error() string {
 // SensorSpec is a sensor as the config declares it.
 type SensorSpec struct {
 	ID      string
-	Kind    string // call_button, door, smoke, motion, mains_power, gas, climate, fall, pendant, ...
+	Kind    event.SensorKind
 	Driver  string
 	Room    string
 	Options Options
@@ -114,7 +116,7 @@ type OutputOpener interface {
 type Driver struct {
 	Name string
 	// Kinds lists the sensor kinds this driver can serve.
-	Kinds []string
+	Kinds []event.SensorKind
 	// Configure validates a sensor's options (no I/O). Errors should be
 	// *FieldError where one option is to blame.
 	Configure func(spec SensorSpec) (Opener, error)

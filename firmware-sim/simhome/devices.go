@@ -10,6 +10,7 @@ import (
 	"github.com/safehub-iot/safehub/drivers/climate"
 	"github.com/safehub-iot/safehub/drivers/mqgas"
 	"github.com/safehub-iot/safehub/drivers/mr60fda1"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/i2csim"
 	"github.com/safehub-iot/safehub/firmware-sim/scenario"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
@@ -32,7 +33,8 @@ const watchAfter = 3 * time.Minute
 
 // device is one sensor's simulated hardware.
 type device struct {
-	id, kind string
+	id   string
+	kind event.SensorKind
 	// gpio
 	pin    string
 	active gpio.Level
@@ -63,7 +65,7 @@ type rfDevice struct {
 func (r *rfDevice) code(bits uint8) uint32 { return r.address<<4 | uint32(bits&0x0F) }
 
 // activeLevel is the gpio driver's default triggered level by kind.
-var activeLevel = map[string]gpio.Level{"call_button": gpio.Low, "door": gpio.High, "smoke": gpio.Low, "motion": gpio.High, "mains_power": gpio.High}
+var activeLevel = map[event.SensorKind]gpio.Level{event.CallButton: gpio.Low, event.Door: gpio.High, event.Smoke: gpio.Low, event.Motion: gpio.High, event.MainsPower: gpio.High}
 
 type gpioOpts struct {
 	Pin      string `yaml:"pin"`
@@ -211,17 +213,17 @@ func (h *Home) Do(ctx context.Context, op scenario.Op) error {
 			}
 			return nil
 		}
-		return h.setPin(d, begin, "call_button")
+		return h.setPin(d, begin, event.CallButton)
 	case scenario.Flicker:
 		return h.setPin(d, begin, "")
 	case scenario.DoorOpen, scenario.DoorClose:
-		return h.setPin(d, st.Do == scenario.DoorOpen, "door")
+		return h.setPin(d, st.Do == scenario.DoorOpen, event.Door)
 	case scenario.Motion:
-		return h.setPin(d, begin, "motion")
+		return h.setPin(d, begin, event.Motion)
 	case scenario.Smoke, scenario.SmokeClear:
-		return h.setPin(d, st.Do == scenario.Smoke, "smoke")
+		return h.setPin(d, st.Do == scenario.Smoke, event.Smoke)
 	case scenario.MainsLost, scenario.MainsRestored:
-		return h.setPin(d, st.Do == scenario.MainsLost, "mains_power")
+		return h.setPin(d, st.Do == scenario.MainsLost, event.MainsPower)
 	case scenario.Gas:
 		if d.adc == nil {
 			return fmt.Errorf("%s is not a gas sensor", d.id)
@@ -294,9 +296,9 @@ func (h *Home) Do(ctx context.Context, op scenario.Op) error {
 
 // setPin drives a GPIO sensor's line to triggered (on) or idle. kind, if
 // set, is the sensor kind the action is meant for.
-func (h *Home) setPin(d *device, on bool, kind string) error {
+func (h *Home) setPin(d *device, on bool, kind event.SensorKind) error {
 	if d.pin == "" || (kind != "" && d.kind != kind) {
-		want := kind
+		want := string(kind)
 		if want == "" {
 			want = "GPIO"
 		}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/safehub-iot/safehub/event"
 )
 
 // File is the whole config file. configs/example.yaml documents every field.
@@ -101,11 +103,11 @@ type Watchdog struct {
 
 // Sensor is one input device.
 type Sensor struct {
-	ID      string  `yaml:"id"`
-	Kind    string  `yaml:"kind"`
-	Driver  string  `yaml:"driver"`
-	Room    string  `yaml:"room"`
-	Options Options `yaml:"options"`
+	ID      string           `yaml:"id"`
+	Kind    event.SensorKind `yaml:"kind"`
+	Driver  string           `yaml:"driver"`
+	Room    string           `yaml:"room"`
+	Options Options          `yaml:"options"`
 }
 
 // Output is the siren or a LED.

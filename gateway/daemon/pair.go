@@ -9,13 +9,10 @@ import (
 	"slices"
 
 	"github.com/safehub-iot/safehub/drivers/rfbridge"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
 )
-
-// pairEvent is the event a learned code's data bits stand for, by kind:
-// the one a device of that kind cannot do without.
-var pairEvent = map[string]string{"pendant": "press", "door": "open", "smoke": "alarm"}
 
 // pairCheckIn is a paired device's supervision window until the technician
 // sets the vendor's (most report in every hour or two).
@@ -31,9 +28,11 @@ type rfPairer struct{ d *Daemon }
 func (p rfPairer) Pair(ctx context.Context, req api.PairRequest) (api.PairResult, error) {
 	d := p.d
 	cfg := d.Config()
-	ev, ok := pairEvent[req.Kind]
+	// The learned code's data bits stand for the event a device of that
+	// kind cannot do without.
+	ev, ok := rfbridge.RequiredEvent(event.SensorKind(req.Kind))
 	if !ok {
-		return api.PairResult{}, fmt.Errorf("%w: kind %q: expected pendant, door or smoke", api.ErrBadRequest, req.Kind)
+		return api.PairResult{}, fmt.Errorf("%w: kind %q: expected one of %s", api.ErrBadRequest, req.Kind, event.JoinSensorKinds(rfbridge.Kinds, ", "))
 	}
 	if slices.ContainsFunc(cfg.Sensors, func(s config.Sensor) bool { return s.ID == req.Name }) {
 		return api.PairResult{}, fmt.Errorf("%w: a sensor named %q exists already", api.ErrBadRequest, req.Name)

@@ -149,7 +149,7 @@ func (p *parser) known() string {
 }
 
 // kinds reports the ids in n whose sensor kind is not allowed here.
-func (p *parser) kinds(n *yaml.Node, path string, ids []string, allowed []string) {
+func (p *parser) kinds(n *yaml.Node, path string, ids []string, allowed []event.SensorKind) {
 	if n == nil {
 		return
 	}
@@ -159,7 +159,7 @@ func (p *parser) kinds(n *yaml.Node, path string, ids []string, allowed []string
 	}
 	for i, it := range items {
 		kind, ok := p.env.Sensors[it.Value]
-		if !ok || !slices.Contains(ids, it.Value) || slices.Contains(allowed, kind) {
+		if !ok || !slices.Contains(ids, it.Value) || slices.Contains(allowed, event.SensorKind(kind)) {
 			if !ok && n.Kind == yaml.ScalarNode && it.Value != "" {
 				p.errf(it, path, "unknown sensor %q (configured: %s)", it.Value, p.known())
 			}
@@ -169,7 +169,7 @@ func (p *parser) kinds(n *yaml.Node, path string, ids []string, allowed []string
 		if n.Kind == yaml.SequenceNode {
 			ip = fmt.Sprintf("%s[%d]", path, i)
 		}
-		p.errf(it, ip, "sensor %q is of kind %s; want one of %s", it.Value, kind, strings.Join(allowed, ", "))
+		p.errf(it, ip, "sensor %q is of kind %s; want one of %s", it.Value, kind, event.JoinSensorKinds(allowed, ", "))
 	}
 }
 
