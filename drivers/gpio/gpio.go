@@ -20,6 +20,7 @@ import (
 
 	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/internal/duration"
 )
 
 func init() {
@@ -99,7 +100,7 @@ func parseDur(field, s string, def, lo, hi time.Duration) (time.Duration, error)
 	if s == "" {
 		return def, nil
 	}
-	d, err := time.ParseDuration(s)
+	d, err := duration.Parse(s)
 	if err != nil {
 		return 0, &gateway.FieldError{Field: field, Msg: fmt.Sprintf("%q: expected a duration such as 30ms or 2s", s)}
 	}

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/safehub-iot/safehub/event"
+	"github.com/safehub-iot/safehub/internal/duration"
 	"github.com/safehub-iot/safehub/rules"
 )
 
@@ -66,7 +67,7 @@ func (p *parser) dur(n *yaml.Node, path string, positive bool) time.Duration {
 	if !ok {
 		return 0
 	}
-	d, err := time.ParseDuration(s)
+	d, err := duration.Parse(s)
 	switch {
 	case err != nil:
 		p.errf(n, path, "want a duration such as 30s, 10m or 4h, got %q", s)
