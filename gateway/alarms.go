@@ -59,7 +59,7 @@ func (p *Pipeline) complete(now time.Time, ev *event.Event, activeChanged *bool)
 	}
 	if spec, ok := p.sensors[ev.Sensor]; ok {
 		if ev.SensorKind == "" {
-			ev.SensorKind = spec.Kind
+			ev.SensorKind = string(spec.Kind)
 		}
 		if ev.Room == "" {
 			ev.Room = spec.Room

@@ -7,20 +7,25 @@ import (
 	"github.com/safehub-iot/safehub/event"
 )
 
+// BuiltinAlarmKinds are the sensor kinds the built-in mapping raises
+// alarms for (check-config warns about sensors of other kinds when no rules
+// file is given).
+var BuiltinAlarmKinds = []event.SensorKind{event.CallButton, event.Pendant, event.Smoke}
+
 // BuiltinRules is the minimal mapping the box uses when no rules file is
 // configured: a call button raises a critical alarm, smoke raises a critical
 // alarm that stays latched until reset, mains lost is a medium event, and
 // a door's changes are recorded. One alarm per sensor is active at a time, so
 // a button pressed ten times is one alarm until the center acknowledges it.
 type BuiltinRules struct {
-	kinds  map[string]string // sensor id -> kind
-	active map[string]bool   // sensor id -> an alarm is active
-	seen   map[string]bool   // sensor id -> a first reading arrived
+	kinds  map[string]event.SensorKind // sensor id -> kind
+	active map[string]bool             // sensor id -> an alarm is active
+	seen   map[string]bool             // sensor id -> a first reading arrived
 }
 
 // NewBuiltinRules builds the mapping for the given sensors.
 func NewBuiltinRules(sensors []SensorSpec) *BuiltinRules {
-	b := &BuiltinRules{kinds: map[string]string{}, active: map[string]bool{}, seen: map[string]bool{}}
+	b := &BuiltinRules{kinds: map[string]event.SensorKind{}, active: map[string]bool{}, seen: map[string]bool{}}
 	for _, s := range sensors {
 		b.kinds[s.ID] = s.Kind
 	}
@@ -38,24 +43,24 @@ func (b *BuiltinRules) Reading(now time.Time, r Reading) []Action {
 	}
 	on := r.Value != 0
 	switch kind := b.kinds[r.Sensor]; kind {
-	case "call_button", "pendant":
+	case event.CallButton, event.Pendant:
 		if !on || b.active[r.Sensor] {
 			return nil
 		}
 		b.active[r.Sensor] = true
 		return []Action{{Event: raise(r.Sensor, "builtin.button", "emergency call button pressed", event.Critical)}}
-	case "smoke":
+	case event.Smoke:
 		if !on || b.active[r.Sensor] {
 			return nil
 		}
 		b.active[r.Sensor] = true
 		return []Action{{Event: raise(r.Sensor, "builtin.smoke", "smoke detected", event.Critical)}, {Output: "siren", On: true}}
-	case "mains_power":
+	case event.MainsPower:
 		if on {
 			return []Action{{Event: &event.Event{Kind: event.MainsLost, Severity: event.Medium, Sensor: r.Sensor, Message: "mains power lost, running on battery"}}}
 		}
 		return []Action{{Event: &event.Event{Kind: event.MainsRestored, Severity: event.Info, Sensor: r.Sensor, Message: "mains power restored"}}}
-	case "door":
+	case event.Door:
 		// The first reading only tells the state at start-up: not an event.
 		if first := !b.seen[r.Sensor]; first {
 			b.seen[r.Sensor] = true
@@ -82,7 +87,7 @@ func (b *BuiltinRules) NextWake() (time.Time, bool) { return time.Time{}, false 
 // Acknowledged implements AckHandler: the alarm's sensor may raise again.
 // A smoke alarm stays latched until Reset.
 func (b *BuiltinRules) Acknowledged(_ time.Time, key AlarmKey) []Action {
-	if b.kinds[key.Sensor] != "smoke" {
+	if b.kinds[key.Sensor] != event.Smoke {
 		delete(b.active, key.Sensor)
 	}
 	return nil
@@ -93,7 +98,7 @@ func (b *BuiltinRules) Acknowledged(_ time.Time, key AlarmKey) []Action {
 func (b *BuiltinRules) Reset(now time.Time) []Action {
 	var acts []Action
 	for s := range b.active {
-		if b.kinds[s] == "smoke" {
+		if b.kinds[s] == event.Smoke {
 			acts = append(acts, Action{Event: &event.Event{Kind: event.AlarmCleared, Severity: event.Info, Sensor: s, Rule: "builtin.smoke", Message: fmt.Sprintf("smoke alarm on %s reset", s)}})
 			delete(b.active, s)
 		}

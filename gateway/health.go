@@ -76,7 +76,7 @@ func (p *Pipeline) SetSensors(ctx context.Context, specs []SensorSpec) error {
 			if !ok {
 				h = &SensorHealth{ID: s.ID, Health: event.HealthUnknown}
 			}
-			h.Kind, h.Room = s.Kind, s.Room
+			h.Kind, h.Room = string(s.Kind), s.Room
 			health[s.ID] = h
 		}
 		p.sensors, p.health = next, health

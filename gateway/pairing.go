@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sort"
 	"time"
+
+	"github.com/safehub-iot/safehub/event"
 )
 
 // Errors a Pairing reports, for the caller to tell apart with errors.Is.
@@ -35,7 +36,7 @@ type Pairing interface {
 // PairRequest is what the technician asked to pair.
 type PairRequest struct {
 	// Kind is the sensor kind the device will be (pendant, door, ...).
-	Kind string
+	Kind event.SensorKind
 	// Port is where to listen; empty means the one the configured sensors
 	// of this driver use (Sensors).
 	Port    string
@@ -55,7 +56,7 @@ type Paired struct {
 
 // PairingDriver returns the registered driver that can pair devices of
 // the given sensor kind, or nil.
-func PairingDriver(kind string) *Driver {
+func PairingDriver(kind event.SensorKind) *Driver {
 	regMu.RLock()
 	defer regMu.RUnlock()
 	for _, name := range sortedNames() {
@@ -74,15 +75,15 @@ func PairingDriver(kind string) *Driver {
 
 // PairableKinds lists the sensor kinds some registered driver can pair,
 // sorted.
-func PairableKinds() []string {
+func PairableKinds() []event.SensorKind {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	var kinds []string
+	var kinds []event.SensorKind
 	for _, d := range drivers {
 		if d.Pairing != nil {
 			kinds = append(kinds, d.Kinds...)
 		}
 	}
-	sort.Strings(kinds)
+	slices.Sort(kinds)
 	return slices.Compact(kinds)
 }

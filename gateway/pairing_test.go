@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"testing"
+
+	"github.com/safehub-iot/safehub/event"
 )
 
 type fakePairing struct{}
@@ -10,10 +12,12 @@ type fakePairing struct{}
 func (fakePairing) Pair(context.Context, Env, PairRequest) (Paired, error) { return Paired{}, nil }
 
 func TestPairingDriverFoundByKind(t *testing.T) {
-	Register(&Driver{Name: "test-pairs-leak", Kinds: []string{"water_leak_test"}, Pairing: fakePairing{}})
-	Register(&Driver{Name: "test-wired-leak", Kinds: []string{"wired_leak_test"}})
+	Register(&Driver{Name: "test-pairs-leak", Kinds: []event.SensorKind{"water_leak_test"}, Pairing: fakePairing{}})
+	Register(&Driver{Name: "test-wired-leak", Kinds: []event.SensorKind{"wired_leak_test"}})
 	tests := []struct {
-		name, kind, want string
+		name string
+		kind event.SensorKind
+		want string
 	}{
 		{"a driver with the ability", "water_leak_test", "test-pairs-leak"},
 		{"a driver without it", "wired_leak_test", ""},

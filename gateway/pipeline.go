@@ -104,7 +104,7 @@ func NewPipeline(cfg PipelineConfig) *Pipeline {
 	}
 	for _, s := range cfg.Sensors {
 		p.sensors[s.ID] = s
-		p.health[s.ID] = &SensorHealth{ID: s.ID, Kind: s.Kind, Room: s.Room, Health: event.HealthUnknown}
+		p.health[s.ID] = &SensorHealth{ID: s.ID, Kind: string(s.Kind), Room: s.Room, Health: event.HealthUnknown}
 	}
 	p.alive.Store(p.clock.Now().UnixNano())
 	return p

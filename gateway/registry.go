@@ -12,6 +12,7 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/i2c"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/internal/fielderr"
 )
 
@@ -76,7 +77,7 @@ type FieldError = fielderr.Error
 // SensorSpec is a sensor as the config declares it.
 type SensorSpec struct {
 	ID      string
-	Kind    string // call_button, door, smoke, motion, mains_power, gas, climate, fall, pendant, ...
+	Kind    event.SensorKind
 	Driver  string
 	Room    string
 	Options Options
@@ -106,7 +107,7 @@ type OutputOpener interface {
 type Driver struct {
 	Name string
 	// Kinds lists the sensor kinds this driver can serve.
-	Kinds []string
+	Kinds []event.SensorKind
 	// Configure validates a sensor's options (no I/O). Errors should be
 	// *FieldError where one option is to blame.
 	Configure func(spec SensorSpec) (Opener, error)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/internal/cli"
+	"github.com/safehub-iot/safehub/internal/duration"
 )
 
 func (a *app) eventsCommand() *cobra.Command {
@@ -90,7 +91,7 @@ back from now (30m, 2h, 24h) or a time (2026-11-23T08:00:00+01:00).`,
 }
 
 func parseSince(s string, now time.Time) (time.Time, error) {
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+	if d, err := duration.Parse(s); err == nil && d > 0 {
 		return now.Add(-d), nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {

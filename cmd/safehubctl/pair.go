@@ -7,11 +7,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/safehub-iot/safehub/drivers/rfbridge"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/internal/cli"
 )
-
-var pairKinds = []string{"pendant", "door", "smoke"}
 
 func (a *app) pairCommand() *cobra.Command {
 	var (
@@ -29,8 +29,8 @@ reloaded. NAME becomes the sensor id: lowercase letters, digits, '-' and '_'.`,
 		Args:    needArgs(1, "the new sensor's name (e.g. pendant-anna)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Name = args[0]
-			if !slices.Contains(pairKinds, req.Kind) {
-				return cli.Usagef("--kind %q: expected one of pendant, door, smoke", req.Kind)
+			if !slices.Contains(rfbridge.Kinds, event.SensorKind(req.Kind)) {
+				return cli.Usagef("--kind %q: expected one of %s", req.Kind, event.JoinSensorKinds(rfbridge.Kinds, ", "))
 			}
 			if req.Timeout <= 0 || req.Timeout > 10*time.Minute {
 				return cli.Usagef("--timeout %s: expected 1s to 10m", req.Timeout)

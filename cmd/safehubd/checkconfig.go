@@ -7,16 +7,13 @@ import (
 	"os"
 	"slices"
 
+	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/config"
 	"github.com/safehub-iot/safehub/gateway/daemon"
 	"github.com/safehub-iot/safehub/internal/cli"
 	"github.com/safehub-iot/safehub/rules"
 	"github.com/safehub-iot/safehub/rules/rulesfile"
 )
-
-// builtinAlarmKinds are the sensor kinds the built-in mapping (no rules
-// file) raises alarms for.
-var builtinAlarmKinds = []string{"call_button", "pendant", "smoke"}
 
 // checkConfig checks the config at path and the rules file it names, and
 // prints what is valid but probably a mistake as warnings: a sensor no rule
@@ -52,10 +49,10 @@ func checkConfig(stdout io.Writer, path string) error {
 // faults, and a fall's cancel_by sensors only cancel, so neither counts.
 func sensorWarnings(cfg *config.File) (config.Errors, error) {
 	alarms := map[string]bool{}
-	why := fmt.Sprintf("no rules file (rules.file): the built-in mapping alarms only for %v", builtinAlarmKinds)
+	why := fmt.Sprintf("no rules file (rules.file): the built-in mapping alarms only for %v", gateway.BuiltinAlarmKinds)
 	if cfg.Rules.File == "" {
 		for _, s := range cfg.Sensors {
-			alarms[s.ID] = slices.Contains(builtinAlarmKinds, s.Kind)
+			alarms[s.ID] = slices.Contains(gateway.BuiltinAlarmKinds, s.Kind)
 		}
 	} else {
 		why = "no rule in " + cfg.Rules.File + " raises an alarm for it"

@@ -5,11 +5,12 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
 func init() {
-	gateway.Register(&gateway.Driver{Name: "bme280", Kinds: []string{"climate"}, Configure: Configure})
+	gateway.Register(&gateway.Driver{Name: "bme280", Kinds: []event.SensorKind{event.Climate}, Configure: Configure})
 }
 
 // Options are the driver's options in the config.

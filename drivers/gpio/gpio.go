@@ -20,34 +20,35 @@ import (
 
 	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
+	"github.com/safehub-iot/safehub/internal/duration"
 )
 
 func init() {
 	gateway.Register(&gateway.Driver{
 		Name:            "gpio",
-		Kinds:           []string{"call_button", "door", "smoke", "motion", "mains_power"},
+		Kinds:           []event.SensorKind{event.CallButton, event.Door, event.Smoke, event.Motion, event.MainsPower},
 		Configure:       configure,
 		ConfigureOutput: configureOutput,
 	})
 }
 
 // kindDefaults are the wiring most installs use for each kind.
-var kindDefaults = map[string]inputOptions{
+var kindDefaults = map[event.SensorKind]inputOptions{
 	// A normally-open button to ground: pressed pulls the line low. 20 ms
 	// is the low end of the usual 20-50 ms for mechanical contacts (whose
 	// bounce measures in single milliseconds; Linux's gpio-keys uses 5 ms)
 	// and still ignores interference spikes on a long pull-cord wire. Every
 	// millisecond here is a millisecond before help is called.
-	"call_button": {Pull: "up", Active: "low", Debounce: 20 * time.Millisecond},
+	event.CallButton: {Pull: "up", Active: "low", Debounce: 20 * time.Millisecond},
 	// A reed contact closed while the door is shut: open lets the line rise.
-	"door": {Pull: "up", Active: "high", Debounce: 250 * time.Millisecond},
+	event.Door: {Pull: "up", Active: "high", Debounce: 250 * time.Millisecond},
 	// A detector's alarm relay closing to ground.
-	"smoke": {Pull: "up", Active: "low", Debounce: 500 * time.Millisecond},
+	event.Smoke: {Pull: "up", Active: "low", Debounce: 500 * time.Millisecond},
 	// A PIR's push-pull output, high on motion.
-	"motion": {Pull: "down", Active: "high", Debounce: 50 * time.Millisecond},
+	event.Motion: {Pull: "down", Active: "high", Debounce: 50 * time.Millisecond},
 	// A UPS board's power-fail line, high while on battery; brown-outs
 	// shorter than the debounce are not a mains loss.
-	"mains_power": {Pull: "down", Active: "high", Debounce: 2 * time.Second},
+	event.MainsPower: {Pull: "down", Active: "high", Debounce: 2 * time.Second},
 }
 
 type inputOptions struct {
@@ -99,7 +100,7 @@ func parseDur(field, s string, def, lo, hi time.Duration) (time.Duration, error)
 	if s == "" {
 		return def, nil
 	}
-	d, err := time.ParseDuration(s)
+	d, err := duration.Parse(s)
 	if err != nil {
 		return 0, &gateway.FieldError{Field: field, Msg: fmt.Sprintf("%q: expected a duration such as 30ms or 2s", s)}
 	}

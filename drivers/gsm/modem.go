@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/safehub-iot/safehub/drivers/internal/serialio"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -35,7 +36,8 @@ type Modem struct {
 }
 
 // NewModem starts reading r's output in a goroutine, which ends when a read
-// fails (the owner closes the port). rw is usually the serial port.
+// fails (the owner closes the port); an idle line (a serial read timeout)
+// is not a failure. rw is usually the serial port.
 func NewModem(rw io.ReadWriter, clock gateway.Clock, log *slog.Logger) *Modem {
 	if log == nil {
 		log = slog.Default()
@@ -51,7 +53,7 @@ func (m *Modem) read(r io.Reader) {
 	var s LineScanner
 	buf := make([]byte, 256)
 	for {
-		n, err := r.Read(buf)
+		n, err := serialio.Read(r, buf)
 		s.Feed(buf[:n], func(t Token) { m.tokens <- t })
 		if err != nil {
 			m.readErr <- fmt.Errorf("read modem: %w", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/tarm/serial"
 
 	"github.com/safehub-iot/safehub/drivers/gsm"
+	"github.com/safehub-iot/safehub/drivers/hostio"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 )
 
@@ -148,5 +149,26 @@ func TestSendSMSErrors(t *testing.T) {
 	}
 	if n := len(sim.Messages()); n != 0 {
 		t.Errorf("%d messages sent, want 0", n)
+	}
+}
+
+// TestModemOutlastsIdleLine opens the port as the box does (hostio, with a
+// read timeout): a line idle for longer than the timeout reads as EOF with
+// no bytes, which must not end the modem's reader.
+func TestModemOutlastsIdleLine(t *testing.T) {
+	sim, err := serialsim.NewModem()
+	require.NoError(t, err)
+	port, err := hostio.OpenSerial(sim.Path(), 115200)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		sim.Close()
+		port.Close()
+	})
+	m := gsm.NewModem(port, clockwork.NewRealClock(), nil)
+	time.Sleep(2 * hostio.SerialReadTimeout)
+	ctx := context.Background()
+	require.NoError(t, m.Init(ctx))
+	if _, err := m.Check(ctx); err != nil {
+		t.Fatalf("check after an idle line: %v", err)
 	}
 }

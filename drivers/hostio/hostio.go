@@ -56,11 +56,28 @@ func (h *Host) I2C(name string) (i2c.Bus, error) {
 	return b, nil
 }
 
-// Serial implements gateway.Hardware.
+// Serial implements gateway.Hardware with OpenSerial.
 func (h *Host) Serial(path string, baud int) (io.ReadWriteCloser, error) {
-	p, err := serial.OpenPort(&serial.Config{Name: path, Baud: baud, ReadTimeout: 200 * time.Millisecond})
+	p, err := OpenSerial(path, baud)
 	if err != nil {
-		return nil, fmt.Errorf("hostio: open serial %s: %w", path, err)
+		return nil, fmt.Errorf("hostio: %w", err)
+	}
+	return p, nil
+}
+
+// SerialReadTimeout bounds each read of a port opened by OpenSerial: an
+// idle line reads as io.EOF with no bytes after this long (see
+// drivers/internal/serialio), so a reader notices Close within it.
+const SerialReadTimeout = 200 * time.Millisecond
+
+// OpenSerial opens a serial port, or a pseudo-terminal standing in for
+// one, in raw mode through tarm/serial with SerialReadTimeout. It is the one
+// way the box opens a serial line; firmware-sim's hardware uses it too, so
+// drivers see the same read semantics on a simulated port as on a real one.
+func OpenSerial(path string, baud int) (io.ReadWriteCloser, error) {
+	p, err := serial.OpenPort(&serial.Config{Name: path, Baud: baud, ReadTimeout: SerialReadTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("open serial %s: %w", path, err)
 	}
 	return p, nil
 }

@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/safehub-iot/safehub/gateway"
 	"periph.io/x/conn/v3/physic"
 	"periph.io/x/devices/v3/ads1x15"
+
+	"github.com/safehub-iot/safehub/event"
+	"github.com/safehub-iot/safehub/gateway"
 )
 
 func init() {
-	gateway.Register(&gateway.Driver{Name: "ads1115-mq", Kinds: []string{"gas"}, Configure: Configure})
+	gateway.Register(&gateway.Driver{Name: "ads1115-mq", Kinds: []event.SensorKind{event.Gas}, Configure: Configure})
 }
 
 // Configure validates a gas sensor's options without I/O.

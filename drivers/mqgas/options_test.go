@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safehub-iot/safehub/gateway"
 	"github.com/stretchr/testify/require"
+
+	"github.com/safehub-iot/safehub/event"
+	"github.com/safehub-iot/safehub/gateway"
 )
 
 func TestConfigureRejectsBadOptions(t *testing.T) {
@@ -97,5 +99,5 @@ func TestConfigureDefaults(t *testing.T) {
 func TestRegistered(t *testing.T) {
 	d := gateway.LookupDriver("ads1115-mq")
 	require.NotNil(t, d, "driver ads1115-mq not registered")
-	require.Equal(t, []string{"gas"}, d.Kinds)
+	require.Equal(t, []event.SensorKind{event.Gas}, d.Kinds)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -47,7 +48,7 @@ func standardBaud(b int) bool {
 }
 
 func init() {
-	gateway.Register(&gateway.Driver{Name: "mr60fda1", Kinds: []string{"fall"}, Configure: configure})
+	gateway.Register(&gateway.Driver{Name: "mr60fda1", Kinds: []event.SensorKind{event.Fall}, Configure: configure})
 }
 
 func configure(spec gateway.SensorSpec) (gateway.Opener, error) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/jonboulle/clockwork"
 
@@ -214,22 +213,16 @@ func (r *Radar) setHealth(h event.Health, reason string) {
 	r.out.Status(gateway.Status{Sensor: r.id, Health: h, Reason: reason, Time: r.clock.Now()})
 }
 
-// reopen tries the port again with backoff from 1s to 30s until it opens
-// (the port) or ctx is done (nil).
+// reopen tries the port again with serialio's backoff (1s to 30s) until
+// it opens (the port) or ctx is done (nil).
 func (r *Radar) reopen(ctx context.Context) io.ReadWriteCloser {
-	wait := time.Second
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-r.clock.After(wait):
-		}
-		p, err := r.hw.Serial(r.opts.Port, r.opts.Baud)
-		if err == nil {
-			r.log.Info("radar port reopened", "port", r.opts.Port)
-			return p
-		}
-		r.log.Warn("radar port reopen", "err", err)
-		wait = min(2*wait, 30*time.Second)
+	p := serialio.Reopener{
+		Open:   func() (io.ReadWriteCloser, error) { return r.hw.Serial(r.opts.Port, r.opts.Baud) },
+		Clock:  r.clock,
+		Failed: func(err error) { r.log.Warn("radar port reopen", "err", err) },
+	}.Reopen(ctx)
+	if p != nil {
+		r.log.Info("radar port reopened", "port", r.opts.Port)
 	}
+	return p
 }

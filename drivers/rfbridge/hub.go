@@ -196,22 +196,14 @@ func (h *hub) broadcast(ctx context.Context, m message) {
 	}
 }
 
-// reopen tries the port with backoff from 1s to 30s; nil once ctx is done.
+// reopen tries the port with serialio's backoff (1s to 30s); nil once ctx
+// is done.
 func (h *hub) reopen(ctx context.Context) io.ReadWriteCloser {
-	wait := time.Second
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-h.clock.After(wait):
-		}
-		p, err := h.hw.Serial(h.path, h.baud)
-		if err == nil {
-			return p
-		}
-		h.log.Warn("rf bridge reopen", "err", err)
-		wait = min(2*wait, 30*time.Second)
-	}
+	return serialio.Reopener{
+		Open:   func() (io.ReadWriteCloser, error) { return h.hw.Serial(h.path, h.baud) },
+		Clock:  h.clock,
+		Failed: func(err error) { h.log.Warn("rf bridge reopen", "err", err) },
+	}.Reopen(ctx)
 }
 
 // Bridge holds a bridge port open without a paired device on it, so that

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -43,8 +44,19 @@ var Meanings = map[string]gateway.Reading{
 	"check_in":    {Quantity: gateway.QHeartbeat, Value: 0},  // supervision only
 }
 
+// Kinds are the sensor kinds a device on the bridge can be.
+var Kinds = []event.SensorKind{event.Pendant, event.Door, event.Smoke}
+
 // required lists the event each sensor kind cannot do without.
-var required = map[string]string{"pendant": "press", "door": "open", "smoke": "alarm"}
+var required = map[event.SensorKind]string{event.Pendant: "press", event.Door: "open", event.Smoke: "alarm"}
+
+// RequiredEvent is the event a device of kind cannot do without (a
+// pendant's press, a door's open, a smoke detector's alarm); false for a
+// kind not in Kinds.
+func RequiredEvent(kind event.SensorKind) (string, bool) {
+	ev, ok := required[kind]
+	return ev, ok
+}
 
 // DefaultOptions returns the options a config may leave out.
 func DefaultOptions() Options {
@@ -52,7 +64,7 @@ func DefaultOptions() Options {
 }
 
 // Validate checks the options for a sensor of the given kind, without I/O.
-func (o Options) Validate(kind string) error {
+func (o Options) Validate(kind event.SensorKind) error {
 	fe := func(field, format string, args ...any) error {
 		return &gateway.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
@@ -107,7 +119,7 @@ func meaningNames() []string {
 }
 
 func init() {
-	gateway.Register(&gateway.Driver{Name: "rf433", Kinds: []string{"pendant", "door", "smoke"}, Configure: configure, Pairing: pairing{}})
+	gateway.Register(&gateway.Driver{Name: "rf433", Kinds: Kinds, Configure: configure, Pairing: pairing{}})
 }
 
 func configure(spec gateway.SensorSpec) (gateway.Opener, error) {

@@ -200,7 +200,7 @@ func TestConfigure(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := drv.Configure(gateway.SensorSpec{ID: "d", Kind: tc.kind, Driver: "rf433", Options: yamlOptions(tc.options)})
+			_, err := drv.Configure(gateway.SensorSpec{ID: "d", Kind: event.SensorKind(tc.kind), Driver: "rf433", Options: yamlOptions(tc.options)})
 			if tc.field == "" {
 				require.NoError(t, err)
 				return

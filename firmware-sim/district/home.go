@@ -15,6 +15,7 @@ import (
 
 	"github.com/safehub-iot/safehub/cloudlink"
 	_ "github.com/safehub-iot/safehub/drivers/gpio" // the call button's driver
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/gpiosim"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/store"
@@ -77,11 +78,11 @@ func startHome(ctx context.Context, cfg Config, i int) (_ *Home, err error) {
 			h.Store.Close()
 		}
 	}()
-	eng, err := rulesfile.Parse(strings.NewReader(homeRules), rulesfile.Env{Sensors: map[string]string{"button": "call_button"}, Location: time.UTC})
+	eng, err := rulesfile.Parse(strings.NewReader(homeRules), rulesfile.Env{Sensors: map[string]string{"button": string(event.CallButton)}, Location: time.UTC})
 	if err != nil {
 		return nil, fmt.Errorf("home %s: rules: %w", site, err)
 	}
-	spec := gateway.SensorSpec{ID: "button", Kind: "call_button", Driver: "gpio", Room: "bedroom", Options: pinOptions{"pin": ButtonPin}}
+	spec := gateway.SensorSpec{ID: "button", Kind: event.CallButton, Driver: "gpio", Room: "bedroom", Options: pinOptions{"pin": ButtonPin}}
 	log := cfg.Log.With("site", site)
 	h.Pipe = gateway.NewPipeline(gateway.PipelineConfig{Site: site, Store: h.Store, Evaluator: eng, Sensors: []gateway.SensorSpec{spec}, Clock: cfg.Clock, Log: log})
 	op, err := gateway.LookupDriver("gpio").Configure(spec)

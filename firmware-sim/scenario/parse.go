@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/safehub-iot/safehub/internal/fileerr"
+	"github.com/safehub-iot/safehub/internal/duration"
 )
 
 // MaxSize bounds a scenario file; anything larger is refused unread.
@@ -128,12 +129,12 @@ func (p *parser) str(n *yaml.Node, field string) string {
 
 func (p *parser) dur(n *yaml.Node, field string) time.Duration {
 	if n.Kind != yaml.ScalarNode {
-		p.fail(n, field, "expected a duration such as 30s, 5m or 1h30m")
+		p.fail(n, field, "expected %s", duration.Want)
 		return 0
 	}
-	d, err := time.ParseDuration(n.Value)
+	d, err := duration.Parse(n.Value)
 	if err != nil || d < 0 {
-		p.fail(n, field, "expected a duration such as 30s, 5m or 1h30m, got %q", n.Value)
+		p.fail(n, field, "%s", &duration.SyntaxError{Text: n.Value})
 		return 0
 	}
 	return d

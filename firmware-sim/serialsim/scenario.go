@@ -7,9 +7,10 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jonboulle/clockwork"
+
+	"github.com/safehub-iot/safehub/internal/duration"
 )
 
 // Step is one scenario line: a device, an action and its arguments.
@@ -60,7 +61,7 @@ func ParseScenario(r io.Reader) ([]Step, error) {
 			if len(f) != 2 {
 				return nil, fmt.Errorf("scenario line %d: wait takes one duration, e.g. wait 2s", n)
 			}
-			if d, err := time.ParseDuration(f[1]); err != nil || d < 0 {
+			if d, err := duration.Parse(f[1]); err != nil || d < 0 {
 				return nil, fmt.Errorf("scenario line %d: wait %q: want a duration such as 500ms or 2s", n, f[1])
 			}
 			s.Args = f[1:]
@@ -160,7 +161,7 @@ func run(ctx context.Context, s Step, d Devices, clock clockwork.Clock) error {
 	on := func() bool { v, _ := onOff(arg(0)); return v }
 	switch {
 	case s.Device == "wait":
-		dur, _ := time.ParseDuration(arg(0))
+		dur, _ := duration.Parse(arg(0))
 		select {
 		case <-clock.After(dur):
 			return nil

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/i2csim"
 	"github.com/safehub-iot/safehub/firmware-sim/scenario"
 )
@@ -35,17 +36,17 @@ func (h *Home) Do(ctx context.Context, op scenario.Op) error {
 			}
 			return nil
 		}
-		return h.setPin(d, begin, "call_button")
+		return h.setPin(d, begin, event.CallButton)
 	case scenario.Flicker:
 		return h.setPin(d, begin, "")
 	case scenario.DoorOpen, scenario.DoorClose:
-		return h.setPin(d, st.Do == scenario.DoorOpen, "door")
+		return h.setPin(d, st.Do == scenario.DoorOpen, event.Door)
 	case scenario.Motion:
-		return h.setPin(d, begin, "motion")
+		return h.setPin(d, begin, event.Motion)
 	case scenario.Smoke, scenario.SmokeClear:
-		return h.setPin(d, st.Do == scenario.Smoke, "smoke")
+		return h.setPin(d, st.Do == scenario.Smoke, event.Smoke)
 	case scenario.MainsLost, scenario.MainsRestored:
-		return h.setPin(d, st.Do == scenario.MainsLost, "mains_power")
+		return h.setPin(d, st.Do == scenario.MainsLost, event.MainsPower)
 	case scenario.Gas:
 		if d.adc == nil {
 			return fmt.Errorf("%s is not a gas sensor", d.id)
@@ -118,7 +119,7 @@ func (h *Home) Do(ctx context.Context, op scenario.Op) error {
 
 // setPin drives a GPIO sensor's line to triggered (on) or idle. kind, if
 // set, is the sensor kind the action is meant for.
-func (h *Home) setPin(d *device, on bool, kind string) error {
+func (h *Home) setPin(d *device, on bool, kind event.SensorKind) error {
 	if d.pin == "" || (kind != "" && d.kind != kind) {
 		want := kind
 		if want == "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/safehub-iot/safehub/drivers/climate"
 	"github.com/safehub-iot/safehub/drivers/mqgas"
 	"github.com/safehub-iot/safehub/drivers/mr60fda1"
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/firmware-sim/i2csim"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 	"github.com/safehub-iot/safehub/gateway"
@@ -34,7 +35,8 @@ const watchAfter = 3 * time.Minute
 
 // device is one sensor's simulated hardware.
 type device struct {
-	id, kind string
+	id   string
+	kind event.SensorKind
 	// gpio
 	pin    string
 	active gpio.Level
@@ -65,7 +67,7 @@ type rfDevice struct {
 func (r *rfDevice) code(bits uint8) uint32 { return r.address<<4 | uint32(bits&0x0F) }
 
 // activeLevel is the gpio driver's default triggered level by kind.
-var activeLevel = map[string]gpio.Level{"call_button": gpio.Low, "door": gpio.High, "smoke": gpio.Low, "motion": gpio.High, "mains_power": gpio.High}
+var activeLevel = map[event.SensorKind]gpio.Level{event.CallButton: gpio.Low, event.Door: gpio.High, event.Smoke: gpio.Low, event.Motion: gpio.High, event.MainsPower: gpio.High}
 
 type gpioOpts struct {
 	Pin      string `yaml:"pin"`

@@ -6,12 +6,12 @@ package simhw
 import (
 	"fmt"
 	"io"
-	"os"
 	"sync"
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/i2c"
 
+	"github.com/safehub-iot/safehub/drivers/hostio"
 	"github.com/safehub-iot/safehub/firmware-sim/gpiosim"
 	"github.com/safehub-iot/safehub/firmware-sim/i2csim"
 	"github.com/safehub-iot/safehub/gateway"
@@ -60,17 +60,18 @@ func (h *Hardware) MapSerial(port, ptyPath string) {
 }
 
 // Serial implements gateway.Hardware: simulated serial devices live on real
-// pseudo-terminals, so the port is opened by path like a real one (the baud
-// rate means nothing on a pty).
-func (h *Hardware) Serial(path string, _ int) (io.ReadWriteCloser, error) {
+// pseudo-terminals, so the port is opened by path through the box's own
+// hostio.OpenSerial, like a real one (a pty stores the baud rate and ignores
+// it).
+func (h *Hardware) Serial(path string, baud int) (io.ReadWriteCloser, error) {
 	h.mu.Lock()
 	if p, ok := h.ports[path]; ok {
 		path = p
 	}
 	h.mu.Unlock()
-	f, err := os.OpenFile(path, os.O_RDWR|syscallNoCTTY, 0)
+	p, err := hostio.OpenSerial(path, baud)
 	if err != nil {
-		return nil, fmt.Errorf("simhw: open serial %s: %w", path, err)
+		return nil, fmt.Errorf("simhw: %w", err)
 	}
-	return f, nil
+	return p, nil
 }

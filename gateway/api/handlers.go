@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/safehub-iot/safehub/internal/duration"
 )
 
 // Handler is the API's routes, for tests that serve it themselves.
@@ -55,26 +57,26 @@ func badRequest(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, args...))
 }
 
-// duration reads a positive duration parameter, def when absent.
-func duration(r *http.Request, name string, def, max time.Duration) (time.Duration, error) {
+// queryDuration reads a positive duration parameter, def when absent.
+func queryDuration(r *http.Request, name string, def, max time.Duration) (time.Duration, error) {
 	v := r.URL.Query().Get(name)
 	if v == "" {
 		return def, nil
 	}
-	d, err := time.ParseDuration(v)
+	d, err := duration.Parse(v)
 	if err != nil || d <= 0 || d > max {
 		return 0, badRequest("%s=%q: expected a duration from 1s to %s, such as 30s or 5m", name, v, max)
 	}
 	return d, nil
 }
 
-// durationIn reads a duration parameter from lo to hi, def when absent.
-func durationIn(r *http.Request, name string, def, lo, hi time.Duration) (time.Duration, error) {
+// queryDurationIn reads a duration parameter from lo to hi, def when absent.
+func queryDurationIn(r *http.Request, name string, def, lo, hi time.Duration) (time.Duration, error) {
 	v := r.URL.Query().Get(name)
 	if v == "" {
 		return def, nil
 	}
-	d, err := time.ParseDuration(v)
+	d, err := duration.Parse(v)
 	if err != nil || d < lo || d > hi {
 		return 0, badRequest("%s=%q: expected a duration from %s to %s, such as %s", name, v, lo, hi, def)
 	}
@@ -176,7 +178,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) alarmTest(w http.ResponseWriter, r *http.Request) {
-	timeout, err := duration(r, "timeout", 30*time.Second, time.Hour)
+	timeout, err := queryDuration(r, "timeout", 30*time.Second, time.Hour)
 	if err != nil {
 		s.fail(w, err)
 		return

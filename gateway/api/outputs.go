@@ -33,7 +33,7 @@ func (s *Server) outputTest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fmt.Errorf("output test: %w: this daemon cannot test its outputs", ErrNotAvailable))
 		return
 	}
-	hold, err := durationIn(r, "for", OutputTestDefault, OutputTestMin, OutputTestMax)
+	hold, err := queryDurationIn(r, "for", OutputTestDefault, OutputTestMin, OutputTestMax)
 	if err != nil {
 		s.fail(w, err)
 		return

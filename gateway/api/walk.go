@@ -19,7 +19,7 @@ var triggered = []string{gateway.QActive, gateway.QPress, gateway.QFall}
 // again however it ends), each sensor ticked off the first time it is
 // triggered, by an event about it or by a triggered reading.
 func (s *Server) walkTest(w http.ResponseWriter, r *http.Request) {
-	timeout, err := duration(r, "timeout", 10*time.Minute, 2*time.Hour)
+	timeout, err := queryDuration(r, "timeout", 10*time.Minute, 2*time.Hour)
 	if err != nil {
 		s.fail(w, err)
 		return

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
@@ -59,9 +60,10 @@ func (v *validator) sensors() {
 	for i, s := range v.f.Sensors {
 		base := fmt.Sprintf("sensors[%d]", i)
 		v.checkID(base, s.ID, seen)
-		kindOK := v.required(base+".kind", s.Kind, "one of "+strings.Join(SensorKinds, ", "))
-		if kindOK && !slices.Contains(SensorKinds, s.Kind) {
-			v.add(base+".kind", "%q: expected one of %s", s.Kind, strings.Join(SensorKinds, ", "))
+		kinds := event.JoinSensorKinds(event.SensorKinds(), ", ")
+		kindOK := v.required(base+".kind", string(s.Kind), "one of "+kinds)
+		if kindOK && !s.Kind.Known() {
+			v.add(base+".kind", "%q: expected one of %s", s.Kind, kinds)
 			kindOK = false
 		}
 		if !v.required(base+".driver", s.Driver, "the driver name, one of "+strings.Join(gateway.DriverNames(), ", ")) {
@@ -73,7 +75,7 @@ func (v *validator) sensors() {
 			continue
 		}
 		if kindOK && !slices.Contains(d.Kinds, s.Kind) {
-			v.add(base+".kind", "%q: driver %s serves %s", s.Kind, s.Driver, strings.Join(d.Kinds, ", "))
+			v.add(base+".kind", "%q: driver %s serves %s", s.Kind, s.Driver, event.JoinSensorKinds(d.Kinds, ", "))
 			continue
 		}
 		op, err := d.Configure(gateway.SensorSpec{ID: s.ID, Kind: s.Kind, Driver: s.Driver, Room: s.Room, Options: s.Options})

@@ -8,10 +8,12 @@
 package config
 
 import (
-	"fmt"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/safehub-iot/safehub/event"
+	"github.com/safehub-iot/safehub/internal/duration"
 )
 
 // File is the whole config file. configs/example.yaml documents every field.
@@ -106,11 +108,11 @@ type Watchdog struct {
 
 // Sensor is one input device.
 type Sensor struct {
-	ID      string  `yaml:"id"`
-	Kind    string  `yaml:"kind"`
-	Driver  string  `yaml:"driver"`
-	Room    string  `yaml:"room"`
-	Options Options `yaml:"options"`
+	ID      string           `yaml:"id"`
+	Kind    event.SensorKind `yaml:"kind"`
+	Driver  string           `yaml:"driver"`
+	Room    string           `yaml:"room"`
+	Options Options          `yaml:"options"`
 }
 
 // Output is the siren or a LED.
@@ -121,24 +123,9 @@ type Output struct {
 	Options Options `yaml:"options"`
 }
 
-// Duration is a time.Duration written as "30s", "5m", "1h30m".
-type Duration time.Duration
-
-// D returns the time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if n.Kind != yaml.ScalarNode || err != nil {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: expected a duration such as 30s, 5m or 1h30m, got %q", n.Line, n.Value)}}
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalYAML implements yaml.Marshaler.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+// Duration is a time.Duration written as "30s", "5m", "1h30m"; it reads
+// itself through internal/duration, as every duration a person writes does.
+type Duration = duration.Duration
 
 // Default returns a config with every default filled in; Parse decodes a
 // file over it.

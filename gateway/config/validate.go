@@ -15,9 +15,6 @@ var (
 	sensorIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 )
 
-// SensorKinds are the sensor kinds the box knows.
-var SensorKinds = []string{"call_button", "pendant", "door", "smoke", "motion", "mains_power", "gas", "climate", "fall"}
-
 // OutputKinds are the output kinds the box knows.
 var OutputKinds = []string{"siren", "led_alarm_sent", "led_help_coming"}
 

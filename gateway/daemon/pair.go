@@ -8,8 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/api"
 	"github.com/safehub-iot/safehub/gateway/config"
@@ -28,9 +28,9 @@ type registryPairer struct{ d *Daemon }
 func (p registryPairer) Pair(ctx context.Context, req api.PairRequest) (api.PairResult, error) {
 	d := p.d
 	cfg := d.Config()
-	drv := gateway.PairingDriver(req.Kind)
+	drv := gateway.PairingDriver(event.SensorKind(req.Kind))
 	if drv == nil {
-		return api.PairResult{}, fmt.Errorf("%w: kind %q: expected one of %s", api.ErrBadRequest, req.Kind, strings.Join(gateway.PairableKinds(), ", "))
+		return api.PairResult{}, fmt.Errorf("%w: kind %q: expected one of %s", api.ErrBadRequest, req.Kind, event.JoinSensorKinds(gateway.PairableKinds(), ", "))
 	}
 	if slices.ContainsFunc(cfg.Sensors, func(s config.Sensor) bool { return s.ID == req.Name }) {
 		return api.PairResult{}, fmt.Errorf("%w: a sensor named %q exists already", api.ErrBadRequest, req.Name)
@@ -42,7 +42,7 @@ func (p registryPairer) Pair(ctx context.Context, req api.PairRequest) (api.Pair
 		}
 	}
 	d.log.Info("pairing: learn mode", "driver", drv.Name, "port", req.Port, "name", req.Name, "timeout", req.Timeout)
-	got, err := drv.Pairing.Pair(ctx, d.env(), gateway.PairRequest{Kind: req.Kind, Port: req.Port, Timeout: req.Timeout, Sensors: same})
+	got, err := drv.Pairing.Pair(ctx, d.env(), gateway.PairRequest{Kind: event.SensorKind(req.Kind), Port: req.Port, Timeout: req.Timeout, Sensors: same})
 	switch {
 	case errors.Is(err, gateway.ErrPairRequest):
 		return api.PairResult{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)

@@ -18,7 +18,7 @@ import (
 func RulesEnv(cfg *config.File) rulesfile.Env {
 	env := rulesfile.Env{Sensors: map[string]string{}}
 	for _, s := range cfg.Sensors {
-		env.Sensors[s.ID] = s.Kind
+		env.Sensors[s.ID] = string(s.Kind)
 	}
 	if loc, err := time.LoadLocation(cfg.Site.Timezone); err == nil {
 		env.Location = loc

@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/internal/fileerr"
 	"github.com/safehub-iot/safehub/rules"
@@ -150,12 +151,15 @@ var kindFields = map[rules.Kind][]string{
 
 // Sensor kinds each rule kind may watch.
 var (
-	digitalKinds  = []string{"call_button", "pendant", "smoke", "door", "motion", "mains_power"}
-	activityKinds = []string{"motion", "door", "call_button", "pendant", "fall"}
-	buttonKinds   = []string{"call_button", "pendant"}
-	quantityKinds = map[string][]string{
-		gateway.QGas: {"gas"}, gateway.QTemperature: {"climate"},
-		gateway.QHumidity: {"climate"}, gateway.QPressure: {"climate"},
+	digitalKinds  = []event.SensorKind{event.CallButton, event.Pendant, event.Smoke, event.Door, event.Motion, event.MainsPower}
+	activityKinds = []event.SensorKind{event.Motion, event.Door, event.CallButton, event.Pendant, event.Fall}
+	buttonKinds   = []event.SensorKind{event.CallButton, event.Pendant}
+	fallKinds     = []event.SensorKind{event.Fall}
+	doorKinds     = []event.SensorKind{event.Door}
+	insideKinds   = []event.SensorKind{event.Motion, event.Fall}
+	quantityKinds = map[string][]event.SensorKind{
+		gateway.QGas: {event.Gas}, gateway.QTemperature: {event.Climate},
+		gateway.QHumidity: {event.Climate}, gateway.QPressure: {event.Climate},
 	}
 )
 
@@ -223,7 +227,7 @@ func (p *parser) rule(n *yaml.Node, path string) (rules.Rule, bool) {
 	case rules.NightDoor:
 		p.nightDoor(&r, n, f, path)
 	case rules.Fall:
-		p.kinds(f["sensors"], path+".sensors", r.Sensors, []string{"fall"})
+		p.kinds(f["sensors"], path+".sensors", r.Sensors, fallKinds)
 		r.CancelWindow = p.dur(f["cancel_window"], path+".cancel_window", false)
 		r.CancelBy = p.sensorList(f["cancel_by"], path+".cancel_by", false)
 		p.kinds(f["cancel_by"], path+".cancel_by", r.CancelBy, buttonKinds)
@@ -308,10 +312,10 @@ func (p *parser) nightDoor(r *rules.Rule, n *yaml.Node, f map[string]*yaml.Node,
 		p.errf(n, path+".door", "missing (want the entrance door's sensor id)")
 	} else {
 		r.Door = p.str(f["door"], path+".door")
-		p.kinds(f["door"], path+".door", []string{r.Door}, []string{"door"})
+		p.kinds(f["door"], path+".door", []string{r.Door}, doorKinds)
 	}
 	r.Inside = p.sensorList(f["inside"], path+".inside", false)
-	p.kinds(f["inside"], path+".inside", r.Inside, []string{"motion", "fall"})
+	p.kinds(f["inside"], path+".inside", r.Inside, insideKinds)
 	r.Window = p.window(f["window"], n, path+".window")
 	r.Within = p.dur(f["within"], path+".within", true)
 	if f["within"] == nil {

@@ -24,8 +24,8 @@ import (
 // Env is what the file is checked against: the site's sensors and
 // timezone.
 type Env struct {
-	// Sensors maps each configured sensor id to its kind (call_button,
-	// pendant, door, smoke, motion, mains_power, gas, climate, fall).
+	// Sensors maps each configured sensor id to its kind (one of
+	// event.SensorKinds).
 	Sensors map[string]string
 	// Location is the site's timezone; a timezone in the file overrides
 	// it. Nil means UTC.

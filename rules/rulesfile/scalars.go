@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/safehub-iot/safehub/event"
+	"github.com/safehub-iot/safehub/internal/duration"
 	"github.com/safehub-iot/safehub/rules"
 )
 
@@ -66,7 +67,7 @@ func (p *parser) dur(n *yaml.Node, path string, positive bool) time.Duration {
 	if !ok {
 		return 0
 	}
-	d, err := time.ParseDuration(s)
+	d, err := duration.Parse(s)
 	switch {
 	case err != nil:
 		p.errf(n, path, "want a duration such as 30s, 10m or 4h, got %q", s)
@@ -149,7 +150,7 @@ func (p *parser) known() string {
 }
 
 // kinds reports the ids in n whose sensor kind is not allowed here.
-func (p *parser) kinds(n *yaml.Node, path string, ids []string, allowed []string) {
+func (p *parser) kinds(n *yaml.Node, path string, ids []string, allowed []event.SensorKind) {
 	if n == nil {
 		return
 	}
@@ -159,7 +160,7 @@ func (p *parser) kinds(n *yaml.Node, path string, ids []string, allowed []string
 	}
 	for i, it := range items {
 		kind, ok := p.env.Sensors[it.Value]
-		if !ok || !slices.Contains(ids, it.Value) || slices.Contains(allowed, kind) {
+		if !ok || !slices.Contains(ids, it.Value) || slices.Contains(allowed, event.SensorKind(kind)) {
 			if !ok && n.Kind == yaml.ScalarNode && it.Value != "" {
 				p.errf(it, path, "unknown sensor %q (configured: %s)", it.Value, p.known())
 			}
@@ -169,7 +170,7 @@ func (p *parser) kinds(n *yaml.Node, path string, ids []string, allowed []string
 		if n.Kind == yaml.SequenceNode {
 			ip = fmt.Sprintf("%s[%d]", path, i)
 		}
-		p.errf(it, ip, "sensor %q is of kind %s; want one of %s", it.Value, kind, strings.Join(allowed, ", "))
+		p.errf(it, ip, "sensor %q is of kind %s; want one of %s", it.Value, kind, event.JoinSensorKinds(allowed, ", "))
 	}
 }
 

@@ -10,18 +10,18 @@ import (
 	"io"
 	"sync"
 
-	"github.com/tarm/serial"
 	"gopkg.in/yaml.v3"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/i2c"
 
+	"github.com/safehub-iot/safehub/drivers/hostio"
 	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 )
 
 // SerialHW is the part of the daemon's Hardware a serial driver uses,
-// opening ports with tarm/serial as the real one does; it has no pins or
-// buses.
+// opening ports with hostio.OpenSerial as the real one does; it has no pins
+// or buses.
 type SerialHW struct{}
 
 // GPIO implements gateway.Hardware.
@@ -32,7 +32,7 @@ func (SerialHW) I2C(string) (i2c.Bus, error) { return nil, errors.New("no I2C in
 
 // Serial implements gateway.Hardware.
 func (SerialHW) Serial(path string, baud int) (io.ReadWriteCloser, error) {
-	return serial.OpenPort(&serial.Config{Name: path, Baud: baud})
+	return hostio.OpenSerial(path, baud)
 }
 
 // YAMLOptions decodes driver options from YAML text, rejecting unknown

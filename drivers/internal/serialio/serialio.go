@@ -1,5 +1,5 @@
-// Package serialio holds what the serial drivers (fall radar, RF bridge)
-// share about reading a port.
+// Package serialio holds what the serial drivers (fall radar, RF bridge,
+// GSM modem) share about reading a port.
 package serialio
 
 import (
@@ -36,7 +36,7 @@ func Pump(ctx context.Context, port io.Reader) (<-chan []byte, <-chan error) {
 					return
 				}
 			}
-			if errors.Is(err, io.EOF) && n == 0 {
+			if idle(n, err) {
 				select {
 				case <-ctx.Done():
 					return
@@ -52,3 +52,22 @@ func Pump(ctx context.Context, port io.Reader) (<-chan []byte, <-chan error) {
 	}()
 	return data, errc
 }
+
+// Read reads port into buf like io.Reader.Read, but waits out an idle line
+// (io.EOF with no bytes, see Pump), pausing idlePause in real time between
+// reads, so it returns only with bytes or a real error. It is for a reader
+// that runs until its port is closed, as the GSM modem's does; a reader that
+// stops on a context uses Pump.
+func Read(port io.Reader, buf []byte) (int, error) {
+	for {
+		n, err := port.Read(buf)
+		if !idle(n, err) {
+			return n, err
+		}
+		time.Sleep(idlePause)
+	}
+}
+
+// idle reports whether a read found the line idle: tarm/serial with a read
+// timeout returns io.EOF and no bytes when nothing came in time.
+func idle(n int, err error) bool { return n == 0 && errors.Is(err, io.EOF) }
