@@ -12,8 +12,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/safehub-iot/safehub/internal/fileerr"
 	"github.com/safehub-iot/safehub/internal/duration"
+	"github.com/safehub-iot/safehub/internal/fileerr"
 )
 
 // MaxSize bounds a scenario file; anything larger is refused unread.
