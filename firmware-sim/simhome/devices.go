@@ -65,7 +65,7 @@ type rfDevice struct {
 func (r *rfDevice) code(bits uint8) uint32 { return r.address<<4 | uint32(bits&0x0F) }
 
 // activeLevel is the gpio driver's default triggered level by kind.
-var activeLevel = map[string]gpio.Level{"call_button": gpio.Low, "door": gpio.High, "smoke": gpio.Low, "motion": gpio.High, "mains_power": gpio.High}
+var activeLevel = map[string]gpio.Level{"call_button": gpio.Low, "door": gpio.High, "smoke": gpio.Low, "motion": gpio.High, "mains_power": gpio.High, "reset_button": gpio.Low}
 
 type gpioOpts struct {
 	Pin      string `yaml:"pin"`

@@ -16,7 +16,7 @@ var (
 )
 
 // SensorKinds are the sensor kinds the box knows.
-var SensorKinds = []string{"call_button", "pendant", "door", "smoke", "motion", "mains_power", "gas", "climate", "fall"}
+var SensorKinds = []string{"call_button", "pendant", "door", "smoke", "motion", "mains_power", "gas", "climate", "fall", "reset_button"}
 
 // OutputKinds are the output kinds the box knows.
 var OutputKinds = []string{"siren", "led_alarm_sent", "led_help_coming"}
