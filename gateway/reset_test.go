@@ -37,7 +37,7 @@ func startSmokeBox(t *testing.T) *smokeBox {
 	}, rules.Options{})
 	require.NoError(t, err)
 	p := gateway.NewPipeline(gateway.PipelineConfig{Site: "rose-12", Store: st, Evaluator: eng,
-		Clock: clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)),
+		Clock:   clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)),
 		Sensors: []gateway.SensorSpec{{ID: "smoke", Kind: "smoke"}, {ID: "reset", Kind: gateway.ResetButtonKind}},
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil))})
 	evs, unsub := p.Subscribe(64)
