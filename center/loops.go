@@ -79,6 +79,9 @@ func (c *Center) store(ctx context.Context, batch []inbound) error {
 	if err != nil {
 		return err
 	}
+	if c.resetReplies(ctx, batch) {
+		res.Changed = true
+	}
 	kick := res.Rearmed > 0 // a resent alarm re-armed its acknowledgement
 	for _, a := range res.NewAlarms {
 		c.cfg.Log.Info("alarm received", "site", a.Site, "alarm", a.ID, "severity", a.Severity, "test", a.Test, "message", a.Message)

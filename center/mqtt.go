@@ -21,6 +21,7 @@ type inbound struct {
 	event    *alarmdb.Incoming
 	sighting *alarmdb.Sighting
 	status   *protocol.StatusMsg
+	reply    *protocol.ReplyMsg // a reply to a reset (reset.go)
 }
 
 // reconnectMax caps the wait between the center's reconnection attempts.
@@ -264,6 +265,9 @@ func (c *Center) decode(m paho.Message) (*inbound, error) {
 			c.cfg.Log.Warn("box refused a command", "site", site, "id", r.ID, "cmd", r.Cmd, "code", r.Code, "err", r.Error)
 		}
 		in.sighting = &alarmdb.Sighting{Site: site, At: now}
+		if r.Cmd == protocol.CmdReset {
+			in.reply = &r
+		}
 	default:
 		return nil, fmt.Errorf("center: unexpected channel %q", ch)
 	}

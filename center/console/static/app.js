@@ -7,6 +7,22 @@ let audio = null;          // AudioContext, made on the login click (a user gest
 const seen = new Set();     // alarm ids already announced
 let first = true;
 
+// Messages of the reset of latched alarms and of repeats, in English and
+// Chinese, chosen by the browser's language.
+const messages = {
+  en: {
+    reset: "Reset", resetAsk: "Reset the latched alarm at the box? The siren stops; smoke still present raises a new alarm.",
+    resetWaiting: (by) => `reset asked by ${by}, waiting for the box…`, resetDone: (by) => `reset by ${by}, confirmed by the box`,
+    resetRefused: (why) => `the box refused the reset: ${why}`, repeats: (n) => `triggered again ×${n}`,
+  },
+  "zh-CN": {
+    reset: "复位", resetAsk: "要在家庭网关上复位这条锁定的报警吗？警笛会停止；如果烟雾仍在，会产生新的报警。",
+    resetWaiting: (by) => `${by} 已请求复位，等待网关确认…`, resetDone: (by) => `${by} 已复位，网关已确认`,
+    resetRefused: (why) => `网关拒绝复位：${why}`, repeats: (n) => `再次触发 ×${n}`,
+  },
+};
+const msg = (navigator.language || "en").toLowerCase().startsWith("zh") ? messages["zh-CN"] : messages.en;
+
 function el(tag, attrs, ...kids) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -57,6 +73,8 @@ function alarmCard(a, now, outcomes) {
   let meta = `raised ${fmtTime(a.raised)} (${age(a.raised, now)})` + (where ? ` · ${where}` : "");
   if (a.box_state !== "active") meta += ` · box: ${a.box_state}`;
   if (a.escalated) meta += " · ESCALATED";
+  if (a.repeats) meta += " · " + msg.repeats(a.repeats);
+  if (a.reset) meta += " · " + (a.reset.confirmed ? msg.resetDone(a.reset.by) : a.reset.refused ? msg.resetRefused(a.reset.refused) : msg.resetWaiting(a.reset.by));
   if (a.state === "acknowledged") meta += ` · acknowledged by ${a.acked_by} ${age(a.acked, now)}` + (a.ack_sent ? " · box told" : " · telling box…");
   card.append(el("div", { class: "meta" }, meta));
   const acts = el("div", { class: "actions" });
@@ -70,6 +88,13 @@ function alarmCard(a, now, outcomes) {
     const b = el("button", { class: "resolve", textContent: "Resolve", "data-action": "resolve" });
     b.onclick = () => act(() => api("POST", `/api/alarms/${encodeURIComponent(a.id)}/resolve`, { outcome: sel.value, note: note.value }));
     acts.append(sel, note, b);
+  }
+  // A latched alarm (smoke) stays active at the box after it is
+  // acknowledged, until someone resets it.
+  if (a.state !== "resolved" && a.box_state === "active" && (a.state === "acknowledged" || a.sensor_kind === "smoke")) {
+    const r = el("button", { class: "reset", textContent: msg.reset, "data-action": "reset" });
+    r.onclick = () => { if (confirm(msg.resetAsk)) act(() => api("POST", `/api/alarms/${encodeURIComponent(a.id)}/reset`)); };
+    acts.append(r);
   }
   card.append(acts);
   return card;
