@@ -79,6 +79,9 @@ func (c *Center) store(ctx context.Context, batch []inbound) error {
 	if err != nil {
 		return err
 	}
+	if c.resetReplies(ctx, batch) {
+		res.Changed = true
+	}
 	kick := res.Rearmed > 0 // a resent alarm re-armed its acknowledgement
 	for _, in := range batch {
 		if in.ackReply == nil {

@@ -21,7 +21,8 @@ type inbound struct {
 	event    *alarmdb.Incoming
 	sighting *alarmdb.Sighting
 	status   *protocol.StatusMsg
-	ackReply *alarmdb.AckReply // a box's answer to an acknowledgement
+	ackReply *alarmdb.AckReply  // a box's answer to an acknowledgement
+	reply    *protocol.ReplyMsg // a reply to a reset (reset.go)
 }
 
 // reconnectMax caps the wait between the center's reconnection attempts.
@@ -268,6 +269,9 @@ func (c *Center) decode(m paho.Message) (*inbound, error) {
 			in.ackReply = &alarmdb.AckReply{Site: site, AlarmID: alarm, Attempt: n, OK: r.OK, Reason: r.Code + ": " + r.Error, At: now}
 		}
 		in.sighting = &alarmdb.Sighting{Site: site, At: now}
+		if r.Cmd == protocol.CmdReset {
+			in.reply = &r
+		}
 	default:
 		return nil, fmt.Errorf("center: unexpected channel %q", ch)
 	}

@@ -53,6 +53,10 @@ const (
 	AlarmCleared   Kind = "alarm_cleared"
 	AlarmCancelled Kind = "alarm_cancelled" // resolved locally, e.g. in a fall's cancel window
 	AlarmEscalated Kind = "alarm_escalated" // not acknowledged by the center in time
+	// AlarmRepeated: the alarm's trigger came again (smoke again, the button
+	// pressed again) while the alarm is still active, latched or not yet
+	// acknowledged. It is part of that alarm (same AlarmID), not a new one.
+	AlarmRepeated  Kind = "alarm_repeated"
 	SensorFault    Kind = "sensor_fault"
 	SensorRestored Kind = "sensor_restored"
 	Tamper         Kind = "tamper"
@@ -67,7 +71,7 @@ const (
 // Alarm events go out before all others and are never evicted from the outbox.
 func (k Kind) IsAlarm() bool {
 	switch k {
-	case AlarmRaised, AlarmCleared, AlarmCancelled, AlarmEscalated:
+	case AlarmRaised, AlarmCleared, AlarmCancelled, AlarmEscalated, AlarmRepeated:
 		return true
 	}
 	return false

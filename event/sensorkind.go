@@ -22,10 +22,12 @@ const (
 	Gas        SensorKind = "gas"         // an MQ gas sensor (ppm)
 	Climate    SensorKind = "climate"     // temperature, humidity and pressure
 	Fall       SensorKind = "fall"        // a fall-detection radar
+	// ResetButton is the box's own button: held, it resets latched alarms.
+	ResetButton SensorKind = "reset_button"
 )
 
 // sensorKinds is the one list of sensor kinds.
-var sensorKinds = []SensorKind{CallButton, Pendant, Door, Smoke, Motion, MainsPower, Gas, Climate, Fall}
+var sensorKinds = []SensorKind{CallButton, Pendant, Door, Smoke, Motion, MainsPower, Gas, Climate, Fall, ResetButton}
 
 // SensorKinds returns every sensor kind the box knows; the slice is the
 // caller's.

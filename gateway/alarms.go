@@ -30,6 +30,24 @@ func (p *Pipeline) Acknowledge(ctx context.Context, alarmID string) error {
 	})
 }
 
+// Reset resets the latched alarms (smoke): the evaluator clears them and
+// silences the siren; smoke still present raises a new alarm at once. The
+// center's reset command, the local API and a reset_button sensor use it.
+func (p *Pipeline) Reset(ctx context.Context) error {
+	return p.Exec(ctx, func(now time.Time, eval Evaluator) []Action {
+		return p.reset(now, eval)
+	})
+}
+
+func (p *Pipeline) reset(now time.Time, eval Evaluator) []Action {
+	r, ok := eval.(Resetter)
+	if !ok {
+		return nil
+	}
+	p.log.Info("latched alarms reset")
+	return r.Reset(now)
+}
+
 // ActiveAlarms returns the ids of the alarms currently active, by key. It
 // runs on the loop.
 func (p *Pipeline) ActiveAlarms(ctx context.Context) (map[AlarmKey]string, error) {
@@ -52,7 +70,8 @@ type activeAlarm struct {
 }
 
 // complete fills in what the pipeline owns and applies the one-alarm-per-key
-// lifecycle. It reports false for an event to drop.
+// lifecycle: a raise for an active key becomes an alarm_repeated event of
+// that alarm. It reports false for an event to drop.
 func (p *Pipeline) complete(now time.Time, ev *event.Event, activeChanged *bool) bool {
 	if ev.Time.IsZero() {
 		ev.Time = now
@@ -79,11 +98,17 @@ func (p *Pipeline) complete(now time.Time, ev *event.Event, activeChanged *bool)
 	}
 	key := AlarmKey{Rule: ev.Rule, Sensor: ev.Sensor}
 	switch ev.Kind {
-	case event.AlarmRaised:
-		if _, dup := p.active[key]; dup {
-			return false
+	case event.AlarmRaised, event.AlarmRepeated:
+		if id, dup := p.active[key]; dup {
+			// The trigger came again while its alarm is active (latched
+			// smoke, a second press): a repeat of that alarm, recorded and
+			// sent, never a second alarm and never dropped.
+			ev.Kind, ev.AlarmID = event.AlarmRepeated, id
+			return true
 		}
-		ev.AlarmID = ev.ID
+		// A repeat of an alarm the pipeline does not know as active is
+		// news of its own: a new alarm.
+		ev.Kind, ev.AlarmID = event.AlarmRaised, ev.ID
 		p.active[key] = ev.ID
 		p.leds.alarms[ev.ID] = &alarmFlags{test: ev.Test}
 		*activeChanged = true

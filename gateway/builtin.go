@@ -16,7 +16,8 @@ var BuiltinAlarmKinds = []event.SensorKind{event.CallButton, event.Pendant, even
 // configured: a call button raises a critical alarm, smoke raises a critical
 // alarm that stays latched until reset, mains lost is a medium event, and
 // a door's changes are recorded. One alarm per sensor is active at a time, so
-// a button pressed ten times is one alarm until the center acknowledges it.
+// a button pressed ten times is one alarm (and nine repeats of it, which the
+// pipeline makes of the raises) until the center acknowledges it.
 type BuiltinRules struct {
 	kinds  map[string]event.SensorKind // sensor id -> kind
 	active map[string]bool             // sensor id -> an alarm is active
@@ -44,13 +45,15 @@ func (b *BuiltinRules) Reading(now time.Time, r Reading) []Action {
 	on := r.Value != 0
 	switch kind := b.kinds[r.Sensor]; kind {
 	case event.CallButton, event.Pendant:
-		if !on || b.active[r.Sensor] {
+		// Pressed again while its alarm is active: the pipeline records
+		// the raise as a repeat of that alarm.
+		if !on {
 			return nil
 		}
 		b.active[r.Sensor] = true
 		return []Action{{Event: raise(r.Sensor, "builtin.button", "emergency call button pressed", event.Critical)}}
 	case event.Smoke:
-		if !on || b.active[r.Sensor] {
+		if !on {
 			return nil
 		}
 		b.active[r.Sensor] = true

@@ -275,6 +275,12 @@ func (p *Pipeline) handle(ctx context.Context, in input) {
 			}
 		}
 		p.mu.Unlock()
+		if p.sensors[r.Sensor].Kind == event.ResetButton {
+			if r.Value != 0 {
+				p.applyLogged(ctx, now, p.reset(now, p.eval))
+			}
+			return
+		}
 		var acts []Action
 		if ev := p.batteryNotice(r); ev != nil {
 			acts = append(acts, Action{Event: ev})

@@ -86,8 +86,6 @@ func (e *Engine) alarm(key gateway.AlarmKey) *alarm {
 	return nil
 }
 
-func (e *Engine) active(key gateway.AlarmKey) bool { return e.alarm(key) != nil }
-
 func (e *Engine) event(ev event.Event) {
 	e.out = append(e.out, gateway.Action{Event: &ev})
 }
@@ -100,11 +98,18 @@ func (e *Engine) siren(on bool) {
 	e.out = append(e.out, gateway.Action{Output: "siren", On: on})
 }
 
-// raise opens the alarm of (r, sensor) unless one is active. It reports
-// whether it raised.
+// raise opens the alarm of (r, sensor). With one active already (latched
+// smoke coming back, a button pressed again) it records a repeat of that
+// alarm instead, which sounds a silenced siren again. It reports whether it
+// raised a new alarm.
 func (e *Engine) raise(now time.Time, r *Rule, sensor, msg string, values map[string]float64) bool {
 	key := gateway.AlarmKey{Rule: r.ID, Sensor: sensor}
-	if e.active(key) {
+	if a := e.alarm(key); a != nil {
+		e.event(event.Event{Kind: event.AlarmRepeated, Severity: r.Severity, Rule: r.ID, Sensor: sensor, Message: "again: " + msg, Values: values})
+		if r.Siren && !a.siren {
+			a.siren, e.dirty = true, true
+			e.siren(true)
+		}
 		return false
 	}
 	a := &alarm{key: key, rule: r, raised: now, siren: r.Siren}

@@ -210,7 +210,8 @@ func (h *harness) advance(to time.Time) {
 }
 
 // record writes the actions and checks the alarm lifecycle the pipeline
-// relies on: one raise per active key, nothing for keys not active.
+// relies on: one raise per active key (a raise again is a repeat), nothing
+// for keys not active.
 func (h *harness) record(at time.Time, acts []gateway.Action) {
 	h.tb.Helper()
 	for _, a := range acts {
@@ -233,9 +234,9 @@ func (h *harness) record(at time.Time, acts []gateway.Action) {
 					h.tb.Errorf("%v: %s for alarm %v that is not active", at, ev.Kind, key)
 				}
 				delete(h.active, key)
-			case event.AlarmEscalated:
+			case event.AlarmEscalated, event.AlarmRepeated:
 				if !h.active[key] {
-					h.tb.Errorf("%v: escalation of alarm %v that is not active", at, key)
+					h.tb.Errorf("%v: %s of alarm %v that is not active", at, ev.Kind, key)
 				}
 			}
 		}

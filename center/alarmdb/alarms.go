@@ -51,6 +51,11 @@ type Alarm struct {
 	Resolved   time.Time `json:"resolved,omitzero"`
 	Outcome    string    `json:"outcome,omitempty"`
 	Note       string    `json:"note,omitempty"`
+	// Repeats counts the alarm_repeated events of this alarm: its trigger
+	// came again while it was active at the box (reset.go).
+	Repeats int `json:"repeats,omitempty"`
+	// Reset is the latest reset an operator asked of the box, if any.
+	Reset *Reset `json:"reset,omitempty"`
 }
 
 // Filter selects alarms. The zero Filter selects all alarms, test or not.
@@ -64,17 +69,20 @@ type Filter struct {
 	Limit int
 }
 
-const alarmCols = `id, site, severity, sensor, sensor_kind, room, rule, message, test, raised_ms, received_ms, state, box_state, box_state_ms, escalated, acked_by, acked_ms, ack_sent_ms, resolved_by, resolved_ms, outcome, note, ack_attempt, ack_told_ms, ack_refused`
+const alarmCols = `id, site, severity, sensor, sensor_kind, room, rule, message, test, raised_ms, received_ms, state, box_state, box_state_ms, escalated, acked_by, acked_ms, ack_sent_ms, resolved_by, resolved_ms, outcome, note, ack_attempt, ack_told_ms, ack_refused, ` + resetCols
 
 func scanAlarm(row interface{ Scan(...any) error }) (Alarm, error) {
 	var a Alarm
 	var raised, received, boxAt, acked, sent, resolved, told int64
+	var rs resetRow
 	err := row.Scan(&a.ID, &a.Site, &a.Severity, &a.Sensor, &a.SensorKind, &a.Room, &a.Rule, &a.Message, &a.Test,
 		&raised, &received, &a.State, &a.BoxState, &boxAt, &a.Escalated, &a.AckedBy, &acked, &sent,
-		&a.ResolvedBy, &resolved, &a.Outcome, &a.Note, &a.AckAttempt, &told, &a.AckRefused)
+		&a.ResolvedBy, &resolved, &a.Outcome, &a.Note, &a.AckAttempt, &told, &a.AckRefused,
+		&a.Repeats, &rs.by, &rs.asked, &rs.answer, &rs.answered, &rs.detail)
 	if err != nil {
 		return Alarm{}, err
 	}
+	a.Reset = rs.reset()
 	a.Raised, a.Received, a.BoxStateAt = fromMS(raised), fromMS(received), fromMS(boxAt)
 	a.Acked, a.AckSent, a.Resolved, a.AckTold = fromMS(acked), fromMS(sent), fromMS(resolved), fromMS(told)
 	return a, nil

@@ -1,7 +1,7 @@
 // Package console is the web console of the center's operators: a login
 // page, one live page listing active alarms first (by severity, then age),
 // the homes with their online state, the maintenance list and test alarms
-// apart, and the acknowledge and resolve actions. The page is plain
+// apart, and the acknowledge, resolve and reset actions. The page is plain
 // HTML/JS served from this package; it learns of changes over server-sent
 // events and then fetches the state again.
 //
@@ -34,6 +34,9 @@ var static embed.FS
 type Actions interface {
 	Acknowledge(ctx context.Context, alarmID, operator string) (alarmdb.Alarm, error)
 	Resolve(ctx context.Context, alarmID, operator, outcome, note string) (alarmdb.Alarm, error)
+	// Reset asks the alarm's box to reset its latched alarms; the alarm's
+	// Reset says when the box confirmed.
+	Reset(ctx context.Context, alarmID, operator string) (alarmdb.Alarm, error)
 }
 
 // Config builds a console.
@@ -79,6 +82,7 @@ func New(cfg Config) *Console {
 	c.mux.HandleFunc("GET /api/homes/{site}/history", c.auth(c.history))
 	c.mux.HandleFunc("POST /api/alarms/{id}/ack", c.auth(c.ack))
 	c.mux.HandleFunc("POST /api/alarms/{id}/resolve", c.auth(c.resolve))
+	c.mux.HandleFunc("POST /api/alarms/{id}/reset", c.auth(c.reset))
 	return c
 }
 

@@ -31,6 +31,10 @@ func (a dbActions) Resolve(ctx context.Context, id, op, outcome, note string) (a
 	return a.db.Resolve(ctx, id, op, outcome, note)
 }
 
+func (a dbActions) Reset(ctx context.Context, id, op string) (alarmdb.Alarm, error) {
+	return a.db.RequestReset(ctx, id, op, "reset-"+id)
+}
+
 func newServer(tb testing.TB) (*httptest.Server, *alarmdb.DB) {
 	tb.Helper()
 	db, err := alarmdb.Open(context.Background(), filepath.Join(tb.TempDir(), "c.db"), nil)

@@ -171,6 +171,18 @@ func (c *Console) resolve(w http.ResponseWriter, r *http.Request, op string) {
 	writeJSON(w, http.StatusOK, a)
 }
 
+// reset asks the box to reset a latched alarm (smoke). The answer is the
+// alarm with the request recorded; the box's confirmation comes later.
+func (c *Console) reset(w http.ResponseWriter, r *http.Request, op string) {
+	a, err := c.cfg.Actions.Reset(r.Context(), r.PathValue("id"), op)
+	if err != nil {
+		c.actionError(w, "reset", err)
+		return
+	}
+	c.cfg.Log.Info("alarm reset requested", "alarm", a.ID, "site", a.Site, "operator", op)
+	writeJSON(w, http.StatusAccepted, a)
+}
+
 // events streams a "change" event whenever the state changed; the page
 // then fetches /api/state. A comment every 20 s keeps proxies from closing
 // an idle stream.

@@ -16,5 +16,5 @@ func TestHelp(t *testing.T) {
 		return Run(context.Background(), args, stdout, stderr)
 	})
 	require.Contains(t, paths, "safehubctl outputs test")
-	require.Len(t, paths, 20, "%v", paths)
+	require.Len(t, paths, 21, "%v", paths)
 }

@@ -111,6 +111,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		a.configCommand(),
 		a.rulesCommand(),
 		a.reloadCommand(),
+		a.resetCommand(),
 	)
 	return root
 }

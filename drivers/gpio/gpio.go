@@ -1,7 +1,7 @@
 // Package gpio is the driver for digital inputs and outputs on GPIO pins, via
 // periph's gpio interfaces: call buttons, door reed contacts, a certified
 // smoke detector's relay line, PIR motion sensors and a UPS board's
-// power-fail line; and the siren and status LEDs.
+// power-fail line, the box's reset button; and the siren and status LEDs.
 //
 // Inputs are edge-driven, not polled: the driver waits for an edge, then
 // reads the level again (edges may coalesce), and reports a level only after
@@ -26,7 +26,7 @@ import (
 func init() {
 	gateway.Register(&gateway.Driver{
 		Name:            "gpio",
-		Kinds:           []event.SensorKind{event.CallButton, event.Door, event.Smoke, event.Motion, event.MainsPower},
+		Kinds:           []event.SensorKind{event.CallButton, event.Door, event.Smoke, event.Motion, event.MainsPower, event.ResetButton},
 		Configure:       configure,
 		ConfigureOutput: configureOutput,
 	})
@@ -49,6 +49,9 @@ var kindDefaults = map[event.SensorKind]inputOptions{
 	// A UPS board's power-fail line, high while on battery; brown-outs
 	// shorter than the debounce are not a mains loss.
 	event.MainsPower: {Pull: "down", Active: "high", Debounce: 2 * time.Second},
+	// The box's reset button, to ground: held for a second it resets the
+	// latched alarms, so a knock or a child's poke does not.
+	event.ResetButton: {Pull: "up", Active: "low", Debounce: time.Second},
 }
 
 type inputOptions struct {

@@ -67,7 +67,7 @@ type rfDevice struct {
 func (r *rfDevice) code(bits uint8) uint32 { return r.address<<4 | uint32(bits&0x0F) }
 
 // activeLevel is the gpio driver's default triggered level by kind.
-var activeLevel = map[event.SensorKind]gpio.Level{event.CallButton: gpio.Low, event.Door: gpio.High, event.Smoke: gpio.Low, event.Motion: gpio.High, event.MainsPower: gpio.High}
+var activeLevel = map[event.SensorKind]gpio.Level{event.CallButton: gpio.Low, event.Door: gpio.High, event.Smoke: gpio.Low, event.Motion: gpio.High, event.MainsPower: gpio.High, event.ResetButton: gpio.Low}
 
 type gpioOpts struct {
 	Pin      string `yaml:"pin"`

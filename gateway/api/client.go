@@ -254,3 +254,9 @@ func (c *Client) Reload(ctx context.Context) (Validation, error) {
 	err := c.getJSON(ctx, http.MethodPost, "/v1/reload", nil, nil, &v)
 	return v, err
 }
+
+// Reset resets the box's latched alarms (smoke) and silences the siren.
+func (c *Client) Reset(ctx context.Context) error {
+	var res ResetResult
+	return c.getJSON(ctx, http.MethodPost, "/v1/reset", nil, nil, &res)
+}

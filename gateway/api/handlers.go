@@ -27,6 +27,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/config/validate", s.validateConfig)
 	mux.HandleFunc("POST /v1/rules/validate", s.validateRules)
 	mux.HandleFunc("POST /v1/reload", s.reload)
+	mux.HandleFunc("POST /v1/reset", s.reset)
 	return mux
 }
 
@@ -287,4 +288,17 @@ func (s *Server) validation(w http.ResponseWriter, file, ok string, err error) {
 		return
 	}
 	writeJSON(w, http.StatusOK, Validation{OK: true, File: file, Message: ok})
+}
+
+func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Backend.Reset == nil {
+		s.fail(w, fmt.Errorf("reset: %w on this box", ErrNotAvailable))
+		return
+	}
+	if err := s.cfg.Backend.Reset.Reset(r.Context()); err != nil {
+		s.fail(w, fmt.Errorf("reset: %w", err))
+		return
+	}
+	s.cfg.Log.Info("latched alarms reset from the local api")
+	writeJSON(w, http.StatusOK, ResetResult{Reset: true})
 }

@@ -91,7 +91,15 @@ var (
 	ErrBadRequest = errors.New("bad request")
 )
 
-// Backend is everything the API serves. Pair and Outputs may be nil (501).
+// Resetter resets the latched alarms (smoke), as the center's reset
+// command does: they are cleared and the siren stops; smoke still present
+// raises a new alarm at once. It returns once that is committed.
+type Resetter interface {
+	Reset(ctx context.Context) error
+}
+
+// Backend is everything the API serves. Pair, Outputs and Reset may be nil
+// (501).
 type Backend struct {
 	Status  StatusSource
 	Events  EventSource
@@ -100,6 +108,7 @@ type Backend struct {
 	Pair    Pairer
 	Reload  Reloader
 	Outputs OutputTester
+	Reset   Resetter
 }
 
 // Config configures a Server.

@@ -189,3 +189,8 @@ type OutputResult struct {
 	WasOn bool   `json:"was_on,omitempty"`
 	Error string `json:"error,omitempty"`
 }
+
+// ResetResult answers POST /v1/reset: the latched alarms were reset.
+type ResetResult struct {
+	Reset bool `json:"reset"`
+}

@@ -66,6 +66,12 @@ func TestMistakes(t *testing.T) {
 		{name: "unknown option", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO17, pul: up}", 1) }, want: "line 10: sensors[0].options.pul: unknown field", wantErr: true},
 		{name: "bad pull", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO17, pull: sideways}", 1) }, want: "line 10: sensors[0].options.pull: \"sideways\": expected up, down or none", wantErr: true},
 		{name: "missing pin", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pull: up}", 1) }, want: "sensors[0].options.pin: required", wantErr: true},
+		{name: "reset button", edit: func(s string) string {
+			return s + "  - id: reset\n    kind: reset_button\n    driver: gpio\n    options: {pin: GPIO5}\n"
+		}},
+		{name: "reset button not wired", edit: func(s string) string {
+			return s + "  - id: reset\n    kind: reset_button\n    driver: rf433\n    options: {port: /dev/ttyUSB0}\n"
+		}, want: "line 13: sensors[1].driver: \"rf433\": a reset_button is a button wired to the box, driver gpio", wantErr: true},
 		{name: "no sensors", edit: func(s string) string { return s[:strings.Index(s, "sensors:")] }, want: "sensors: required: at least one sensor", wantErr: true},
 		{name: "yaml syntax", edit: func(s string) string { return s + "  - : [\n" }, want: "line 1", wantErr: true},
 		{name: "empty file", edit: func(string) string { return "" }, want: "the file is empty", wantErr: true},

@@ -69,6 +69,10 @@ func (v *validator) sensors() {
 		if !v.required(base+".driver", s.Driver, "the driver name, one of "+strings.Join(gateway.DriverNames(), ", ")) {
 			continue
 		}
+		if s.Kind == event.ResetButton && s.Driver != "gpio" {
+			v.add(base+".driver", "%q: a reset_button is a button wired to the box, driver gpio (it resets latched alarms locally)", s.Driver)
+			continue
+		}
 		d := gateway.LookupDriver(s.Driver)
 		if d == nil || d.Configure == nil {
 			v.add(base+".driver", "%q: unknown sensor driver (expected one of %s)", s.Driver, strings.Join(gateway.DriverNames(), ", "))

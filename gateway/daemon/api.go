@@ -32,7 +32,7 @@ func (d *Daemon) serveAPI(ctx context.Context) error {
 		Socket: cfg.API.Socket,
 		Group:  cfg.API.Group,
 		Backend: api.Backend{
-			Status: b, Events: b, Alarms: b, Walk: d.pipe, Reload: b, Pair: d.pairer(), Outputs: b,
+			Status: b, Events: b, Alarms: b, Walk: d.pipe, Reload: b, Pair: d.pairer(), Outputs: b, Reset: d.pipe,
 		},
 		Clock: d.clock,
 		Log:   d.log.With("component", "api"),

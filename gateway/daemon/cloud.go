@@ -93,12 +93,7 @@ func (x linkExec) SilenceSiren(ctx context.Context) error {
 }
 
 func (x linkExec) Reset(ctx context.Context) error {
-	return x.d.pipe.Exec(ctx, func(now time.Time, eval gateway.Evaluator) []gateway.Action {
-		if r, ok := eval.(gateway.Resetter); ok {
-			return r.Reset(now)
-		}
-		return nil
-	})
+	return x.d.pipe.Reset(ctx)
 }
 
 func (x linkExec) ReplaceRules(ctx context.Context, rules []byte) error {

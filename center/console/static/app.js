@@ -6,14 +6,25 @@ const $ = (sel) => document.querySelector(sel);
 
 // Messages in English and zh-CN, picked by the browser's language.
 const MSG = {
-  "en": { boxTold: "box told", tellingBox: "telling box…", boxRefused: "box refused: {reason}, retrying" },
-  "zh-CN": { boxTold: "已通知住户设备", tellingBox: "正在通知住户设备…", boxRefused: "住户设备拒绝：{reason}，正在重试" },
+  "en": {
+    boxTold: "box told", tellingBox: "telling box…", boxRefused: "box refused: {reason}, retrying",
+    reset: "Reset", resetAsk: "Reset the latched alarm at the box? The siren stops; smoke still present raises a new alarm.",
+    resetWaiting: "reset asked by {by}, waiting for the box…", resetDone: "reset by {by}, confirmed by the box",
+    resetRefused: "the box refused the reset: {why}", repeats: "triggered again ×{n}",
+  },
+  "zh-CN": {
+    boxTold: "已通知住户设备", tellingBox: "正在通知住户设备…", boxRefused: "住户设备拒绝：{reason}，正在重试",
+    reset: "复位", resetAsk: "要在家庭网关上复位这条锁定的报警吗？警笛会停止；如果烟雾仍在，会产生新的报警。",
+    resetWaiting: "{by} 已请求复位，等待网关确认…", resetDone: "{by} 已复位，网关已确认",
+    resetRefused: "网关拒绝复位：{why}", repeats: "再次触发 ×{n}",
+  },
 };
 const lang = (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh-CN" : "en";
 const msg = (key, args) => MSG[lang][key].replace(/\{(\w+)\}/g, (_, k) => (args || {})[k] ?? "");
 let audio = null;          // AudioContext, made on the login click (a user gesture)
 const seen = new Set();     // alarm ids already announced
 let first = true;
+
 
 function el(tag, attrs, ...kids) {
   const e = document.createElement(tag);
@@ -65,6 +76,8 @@ function alarmCard(a, now, outcomes) {
   let meta = `raised ${fmtTime(a.raised)} (${age(a.raised, now)})` + (where ? ` · ${where}` : "");
   if (a.box_state !== "active") meta += ` · box: ${a.box_state}`;
   if (a.escalated) meta += " · ESCALATED";
+  if (a.repeats) meta += " · " + msg("repeats", { n: a.repeats });
+  if (a.reset) meta += " · " + (a.reset.confirmed ? msg("resetDone", { by: a.reset.by }) : a.reset.refused ? msg("resetRefused", { why: a.reset.refused }) : msg("resetWaiting", { by: a.reset.by }));
   if (a.state === "acknowledged") meta += ` · acknowledged by ${a.acked_by} ${age(a.acked, now)}` + " · " + (a.ack_told ? msg("boxTold") : a.ack_refused ? msg("boxRefused", { reason: a.ack_refused }) : msg("tellingBox"));
   card.append(el("div", { class: "meta" }, meta));
   const acts = el("div", { class: "actions" });
@@ -78,6 +91,13 @@ function alarmCard(a, now, outcomes) {
     const b = el("button", { class: "resolve", textContent: "Resolve", "data-action": "resolve" });
     b.onclick = () => act(() => api("POST", `/api/alarms/${encodeURIComponent(a.id)}/resolve`, { outcome: sel.value, note: note.value }));
     acts.append(sel, note, b);
+  }
+  // A latched alarm (smoke) stays active at the box after it is
+  // acknowledged, until someone resets it.
+  if (a.state !== "resolved" && a.box_state === "active" && (a.state === "acknowledged" || a.sensor_kind === "smoke")) {
+    const r = el("button", { class: "reset", textContent: msg("reset"), "data-action": "reset" });
+    r.onclick = () => { if (confirm(msg("resetAsk"))) act(() => api("POST", `/api/alarms/${encodeURIComponent(a.id)}/reset`)); };
+    acts.append(r);
   }
   card.append(acts);
   return card;
