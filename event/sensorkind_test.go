@@ -14,7 +14,7 @@ func TestParseSensorKind(t *testing.T) {
 	}{
 		{"call button", "call_button", CallButton, ""},
 		{"fall radar", "fall", Fall, ""},
-		{"unknown", "toaster", "", `unknown sensor kind "toaster" (want one of call_button, pendant, door, smoke, motion, mains_power, gas, climate, fall)`},
+		{"unknown", "toaster", "", `unknown sensor kind "toaster" (want one of call_button, pendant, door, smoke, motion, mains_power, gas, climate, fall, reset_button)`},
 		{"case matters", "Smoke", "", `unknown sensor kind "Smoke"`},
 		{"empty", "", "", `unknown sensor kind ""`},
 	}
@@ -45,8 +45,8 @@ func TestSensorKindsAreKnownAndDistinct(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if len(seen) != 9 {
-		t.Errorf("%d kinds, want 9", len(seen))
+	if len(seen) != 10 {
+		t.Errorf("%d kinds, want 10", len(seen))
 	}
 	SensorKinds()[0] = "changed"
 	if SensorKinds()[0] != CallButton {

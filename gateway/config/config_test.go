@@ -22,7 +22,7 @@ func TestExampleConfigIsValid(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "flat-12b", cfg.Site.ID)
 	require.Equal(t, 30*time.Second, cfg.Cloud.Keepalive.D())
-	require.Len(t, cfg.Sensors, 10)
+	require.Len(t, cfg.Sensors, 11)
 	require.NotNil(t, cfg.Fallback)
 }
 
