@@ -160,19 +160,6 @@ func (p *parser) count(n *yaml.Node, field string) int {
 	return 0
 }
 
-func (p *parser) boolean(n *yaml.Node, field string) bool {
-	if n.Kind == yaml.ScalarNode {
-		switch n.Value {
-		case "true":
-			return true
-		case "false":
-			return false
-		}
-	}
-	p.fail(n, field, "expected true or false, got %q", n.Value)
-	return false
-}
-
 var clockRE = regexp.MustCompile(`^(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}):(\d{2})(?::(\d{2}))?$`)
 
 // start parses "23:30", "07:00:05" or "2026-03-29 01:30".
