@@ -18,6 +18,13 @@ const (
 	Info     Severity = "info"
 )
 
+// severities is the one list of severities, most urgent first.
+var severities = []Severity{Critical, High, Medium, Low, Info}
+
+// Severities returns every severity, most urgent first; the slice is the
+// caller's.
+func Severities() []Severity { return append([]Severity(nil), severities...) }
+
 // Rank orders severities: 0 for critical up to 4 for info, 5 for unknown.
 func (s Severity) Rank() int {
 	switch s {
