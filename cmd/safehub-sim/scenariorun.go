@@ -255,7 +255,7 @@ func collect(ctx context.Context, s *stack, want scenario.Expect) (outcome, erro
 		return o, err
 	}
 	for _, a := range alarms {
-		o.Alarms = append(o.Alarms, scenario.Alarm{Rule: a.Rule, Sensor: a.Sensor, SensorKind: a.SensorKind, Severity: a.Severity, State: a.BoxState})
+		o.Alarms = append(o.Alarms, scenario.Alarm{Rule: a.Rule, Sensor: a.Sensor, SensorKind: a.SensorKind, Severity: a.Severity, State: a.BoxState, Repeats: a.Repeats})
 	}
 	hist, err := s.center.DB().History(ctx, s.home.Site, 0)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/safehub-iot/safehub/event"
 	"github.com/safehub-iot/safehub/gateway"
 	"github.com/safehub-iot/safehub/gateway/config"
 	"github.com/safehub-iot/safehub/gateway/daemon"
@@ -46,7 +47,8 @@ func checkConfig(stdout io.Writer, path string) error {
 
 // sensorWarnings warns about each sensor no rule can raise an alarm for:
 // its readings would be logged and never call anyone. Health rules raise
-// faults, and a fall's cancel_by sensors only cancel, so neither counts.
+// faults, and a fall's cancel_by sensors only cancel, so neither counts. A
+// reset button raises nothing by design: no rule sees it.
 func sensorWarnings(cfg *config.File) (config.Errors, error) {
 	alarms := map[string]bool{}
 	why := fmt.Sprintf("no rules file (rules.file): the built-in mapping alarms only for %v", gateway.BuiltinAlarmKinds)
@@ -82,7 +84,7 @@ func sensorWarnings(cfg *config.File) (config.Errors, error) {
 	}
 	var ws config.Errors
 	for i, s := range cfg.Sensors {
-		if !alarms[s.ID] {
+		if !alarms[s.ID] && s.Kind != event.ResetButton {
 			ws = append(ws, cfg.Warn(fmt.Sprintf("sensors[%d].id", i), "sensor %q (%s): %s", s.ID, s.Kind, why))
 		}
 	}

@@ -34,6 +34,8 @@ sensors:
 			want: []string{`:3: fallback.numbers[0]: "+8613800000000" looks like a placeholder`, `fallback.numbers[1]: "+4930123456" looks like a placeholder`, "with 2 warnings"}},
 		{name: "sensor only a health rule watches", extra: "rules: {file: rules.yaml}\n", rules: rulesButton,
 			want: []string{`sensors[1].id: sensor "smoke" (smoke): no rule in`, "with 1 warning\n"}, notWant: []string{`"button"`}},
+		{name: "reset button needs no rule", extra: "  - {id: reset, kind: reset_button, driver: gpio, options: {pin: GPIO16}}\n",
+			want: []string{"config is valid\n"}, notWant: []string{"warning"}},
 		{name: "gas without a rules file", extra: "  - {id: gas, kind: gas, driver: ads1115-mq, options: {bus: '1', address: 0x48, channel: 0, calibration: {load_ohms: 10000, r0_ohms: 9800, supply_volts: 5, curve: {a: 574.25, b: -2.222}}}}\n",
 			want: []string{`sensor "gas" (gas): no rules file`}, notWant: []string{`"button"`, `"smoke"`}},
 		{name: "broken rules file", extra: "rules: {file: rules.yaml}\n", rules: "rules:\n  - {id: b, kind: digital, sensors: [nobody]}\n",

@@ -10,6 +10,8 @@ type Alarm struct {
 	Rule, Sensor, SensorKind, Severity string
 	// State is the box's last word on it: active, cleared or cancelled.
 	State string
+	// Repeats counts the alarm's alarm_repeated events at the center.
+	Repeats int
 }
 
 // Event is a non-alarm event as the center stored it.
@@ -19,7 +21,7 @@ type Event struct {
 
 func (m Match) alarm(a Alarm) bool {
 	return eq(m.Rule, a.Rule) && eq(m.Sensor, a.Sensor) && eq(m.SensorKind, a.SensorKind) &&
-		eq(m.Severity, a.Severity) && eq(m.State, a.State)
+		eq(m.Severity, a.Severity) && eq(m.State, a.State) && (!m.RepeatsSet || m.Repeats == a.Repeats)
 }
 
 func (m Match) event(e Event) bool {
@@ -35,11 +37,14 @@ func (m Match) String() string {
 			parts = append(parts, kv[0]+"="+kv[1])
 		}
 	}
+	if m.RepeatsSet {
+		parts = append(parts, fmt.Sprintf("repeats=%d", m.Repeats))
+	}
 	return fmt.Sprintf("{%s} (line %d)", strings.Join(parts, " "), m.Line)
 }
 
 func (a Alarm) String() string {
-	return fmt.Sprintf("{rule=%s sensor=%s sensor_kind=%s severity=%s state=%s}", a.Rule, a.Sensor, a.SensorKind, a.Severity, a.State)
+	return fmt.Sprintf("{rule=%s sensor=%s sensor_kind=%s severity=%s state=%s repeats=%d}", a.Rule, a.Sensor, a.SensorKind, a.Severity, a.State, a.Repeats)
 }
 
 // Check compares what reached the center with the declared outcome and

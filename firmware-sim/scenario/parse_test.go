@@ -95,7 +95,12 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 		{"duplicate key", "name: x\nname: y\nduration: 1m\nsteps: []\n", []string{"line 2: name: given twice"}},
 		{"bad state", "name: x\nduration: 1m\nsteps: []\nexpect:\n  alarms:\n    - {rule: a, state: gone}\n", []string{"line 6: expect.alarms[0].state: unknown alarm state \"gone\""}},
 		{"empty match", "name: x\nduration: 1m\nsteps: []\nexpect:\n  alarms:\n    - {severity: high}\n", []string{"expect.alarms[0]: names nothing"}},
-		{"count on no_alarms", "name: x\nduration: 1m\nsteps: []\nexpect:\n  no_alarms:\n    - {rule: a, count: 2}\n", []string{"expect.no_alarms[0]: count and state mean nothing"}},
+		{"count on no_alarms", "name: x\nduration: 1m\nsteps: []\nexpect:\n  no_alarms:\n    - {rule: a, count: 2}\n", []string{"expect.no_alarms[0]: count, state and repeats mean nothing"}},
+		{"repeats on no_alarms", "name: x\nduration: 1m\nsteps: []\nexpect:\n  no_alarms:\n    - {rule: a, repeats: 0}\n", []string{"expect.no_alarms[0]: count, state and repeats mean nothing"}},
+		{"negative repeats", "name: x\nduration: 1m\nsteps: []\nexpect:\n  alarms:\n    - {rule: a, repeats: -1}\n", []string{"line 6: expect.alarms[0].repeats: expected a whole number"}},
+		{"repeats on an event", "name: x\nduration: 1m\nsteps: []\nexpect:\n  events:\n    - {kind: tamper, repeats: 1}\n", []string{"expect.events[0].repeats"}},
+		{"tamper without device", "name: x\nduration: 1m\nsteps:\n  - {at: 1s, do: tamper}\n", []string{"steps[0].device: required for tamper"}},
+		{"for on tamper", "name: x\nduration: 1m\nsteps:\n  - {at: 1s, do: tamper, device: p, for: 2s}\n", []string{"steps[0].for: not used by tamper"}},
 		{"other_alarms word", "name: x\nduration: 1m\nsteps: []\nexpect:\n  other_alarms: maybe\n", []string{"expect.other_alarms: expected allow or forbid"}},
 		{"steps not a list", "name: x\nduration: 1m\nsteps: {at: 1s}\n", []string{"line 3: steps: expected a list of steps"}},
 	}
@@ -110,6 +115,17 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 			}
 		})
 	}
+}
+
+// repeats: 0 is a real expectation (no repeats), distinct from not given.
+func TestParseRepeats(t *testing.T) {
+	sc, err := Parse(strings.NewReader("name: x\nduration: 1m\nsteps: []\nexpect:\n  alarms:\n    - {rule: smoke, repeats: 1}\n    - {rule: smoke, repeats: 0}\n    - {rule: gas}\n"))
+	require.NoError(t, err)
+	require.Equal(t, []Match{
+		{Line: 6, Rule: "smoke", Repeats: 1, RepeatsSet: true},
+		{Line: 7, Rule: "smoke", RepeatsSet: true},
+		{Line: 8, Rule: "gas"},
+	}, sc.Expect.Alarms)
 }
 
 func TestParseReportsEveryMistake(t *testing.T) {

@@ -60,6 +60,7 @@ const (
 	RadarSilent   Action = "radar_silent"   // radar stops sending (hung, unpowered)
 	RadarResume   Action = "radar_resume"   // and starts again
 	LowBattery    Action = "low_battery"    // pendant reports a low battery
+	Tamper        Action = "tamper"         // a wireless device reports its case opened
 	I2CFail       Action = "i2c_fail"       // the sensor's I²C chip fails (fault: nack, ...)
 	I2CRepair     Action = "i2c_repair"     // and works again
 	NetworkCut    Action = "network_cut"    // the home's line to the center drops (for)
@@ -93,6 +94,7 @@ var actions = map[Action]actionSpec{
 	RadarSilent:   {device: true},
 	RadarResume:   {device: true},
 	LowBattery:    {device: true},
+	Tamper:        {device: true},
 	I2CFail:       {device: true, fault: true},
 	I2CRepair:     {device: true},
 	NetworkCut:    {forField: true, defFor: time.Minute},
@@ -166,6 +168,11 @@ type Match struct {
 	// State is the alarm's last state as the box reported it: active,
 	// cleared or cancelled (alarms only).
 	State string
+	// Repeats, when RepeatsSet, is how many alarm_repeated events the
+	// center holds for the alarm: its trigger coming again while it was
+	// still active (alarms only).
+	Repeats    int
+	RepeatsSet bool
 	// Kind is the event kind (events only), e.g. sensor_fault.
 	Kind  string
 	Count int // 0: the default for its list

@@ -122,8 +122,8 @@ func (p *parser) expect(n *yaml.Node) Expect {
 		case "no_alarms":
 			e.NoAlarms = p.matches(v, path, false)
 			for i, m := range e.NoAlarms {
-				if m.Count != 0 || m.State != "" {
-					p.fail(v.Content[i], fmt.Sprintf("%s[%d]", path, i), "count and state mean nothing for an alarm that must not arrive")
+				if m.Count != 0 || m.State != "" || m.RepeatsSet {
+					p.fail(v.Content[i], fmt.Sprintf("%s[%d]", path, i), "count, state and repeats mean nothing for an alarm that must not arrive")
 				}
 			}
 		case "events":
@@ -151,7 +151,7 @@ func (p *parser) matches(n *yaml.Node, path string, events bool) []Match {
 		p.fail(n, path, "expected a list")
 		return nil
 	}
-	known := []string{"rule", "sensor", "sensor_kind", "severity", "state", "count"}
+	known := []string{"rule", "sensor", "sensor_kind", "severity", "state", "repeats", "count"}
 	if events {
 		known = []string{"kind", "sensor", "sensor_kind", "severity", "count"}
 	}
@@ -178,6 +178,8 @@ func (p *parser) matches(n *yaml.Node, path string, events bool) []Match {
 				if m.State = p.str(v, f); m.State != "" && !contains(alarmStates, m.State) {
 					p.fail(v, f, "unknown alarm state %q (want %s)", m.State, strings.Join(alarmStates, ", "))
 				}
+			case "repeats":
+				m.Repeats, m.RepeatsSet = p.count(v, f), true
 			case "count":
 				m.Count = p.count(v, f)
 			}

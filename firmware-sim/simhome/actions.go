@@ -36,6 +36,9 @@ func (h *Home) Do(ctx context.Context, op scenario.Op) error {
 			}
 			return nil
 		}
+		if d.kind == event.ResetButton {
+			return h.setPin(d, begin, event.ResetButton)
+		}
 		return h.setPin(d, begin, event.CallButton)
 	case scenario.Flicker:
 		return h.setPin(d, begin, "")
@@ -90,6 +93,11 @@ func (h *Home) Do(ctx context.Context, op scenario.Op) error {
 			return fmt.Errorf("%s is not a wireless device that reports its battery", d.id)
 		}
 		return h.bridge.Send(d.rf.code(d.rf.battery), 6)
+	case scenario.Tamper:
+		if d.rf == nil || d.rf.tamper == 0 {
+			return fmt.Errorf("%s is not a wireless device with a tamper code in its config", d.id)
+		}
+		return h.bridge.Send(d.rf.code(d.rf.tamper), 6)
 	case scenario.I2CFail, scenario.I2CRepair:
 		var chip interface {
 			Fail(i2csim.Fault)

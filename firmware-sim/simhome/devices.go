@@ -60,8 +60,8 @@ type device struct {
 }
 
 type rfDevice struct {
-	address                 uint32
-	press, battery, checkIn uint8
+	address                         uint32
+	press, battery, checkIn, tamper uint8
 }
 
 func (r *rfDevice) code(bits uint8) uint32 { return r.address<<4 | uint32(bits&0x0F) }
@@ -184,7 +184,7 @@ func (h *Home) buildDevice(spec gateway.SensorSpec, d *device) error {
 			h.bridge = b
 			h.HW.MapSerial(o.Port, b.Path())
 		}
-		d.rf = &rfDevice{address: o.Address, press: o.Events["press"], battery: o.Events["low_battery"], checkIn: o.Events["check_in"]}
+		d.rf = &rfDevice{address: o.Address, press: o.Events["press"], battery: o.Events["low_battery"], checkIn: o.Events["check_in"], tamper: o.Events["tamper"]}
 	default:
 		return fmt.Errorf("driver %q has no simulator", spec.Driver)
 	}
