@@ -66,6 +66,23 @@ func TestMistakes(t *testing.T) {
 		{name: "unknown option", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO17, pul: up}", 1) }, want: "line 10: sensors[0].options.pul: unknown field", wantErr: true},
 		{name: "bad pull", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO17, pull: sideways}", 1) }, want: "line 10: sensors[0].options.pull: \"sideways\": expected up, down or none", wantErr: true},
 		{name: "missing pin", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pull: up}", 1) }, want: "sensors[0].options.pin: required", wantErr: true},
+		{name: "pin beyond GPIO27", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO99}", 1) }, want: "line 10: sensors[0].options.pin: \"GPIO99\": a Raspberry Pi has GPIO0 to GPIO27", wantErr: true},
+		{name: "pin number beyond 27", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: \"28\"}", 1) }, want: "line 10: sensors[0].options.pin: \"28\": a Raspberry Pi has GPIO0 to GPIO27", wantErr: true},
+		{name: "header pin beyond 40", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: P1_99}", 1) }, want: "line 10: sensors[0].options.pin: \"P1_99\": the header has pins P1_1 to P1_40", wantErr: true},
+		{name: "header ground pin", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: P1_6}", 1) }, want: "line 10: sensors[0].options.pin: \"P1_6\" is a power or ground pin, not a GPIO", wantErr: true},
+		{name: "header pin", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: P1_11}", 1) }},
+		{name: "two sensors on one pin", edit: func(s string) string {
+			return s + "  - id: door\n    kind: door\n    driver: gpio\n    options: {pin: GPIO17}\n"
+		}, want: "line 14: sensors[1].options.pin: GPIO17 is already used by sensor button", wantErr: true},
+		{name: "header name of a used pin", edit: func(s string) string {
+			return s + "  - id: door\n    kind: door\n    driver: gpio\n    options: {pin: P1_11}\n"
+		}, want: "line 14: sensors[1].options.pin: GPIO17 is already used by sensor button", wantErr: true},
+		{name: "siren on a sensor's pin", edit: func(s string) string {
+			return s + "outputs:\n  - id: siren\n    kind: siren\n    driver: gpio\n    options: {pin: GPIO17}\n"
+		}, want: "line 15: outputs[0].options.pin: GPIO17 is already used by sensor button", wantErr: true},
+		{name: "siren on its own pin", edit: func(s string) string {
+			return s + "outputs:\n  - id: siren\n    kind: siren\n    driver: gpio\n    options: {pin: GPIO18}\n"
+		}},
 		{name: "reset button", edit: func(s string) string {
 			return s + "  - id: reset\n    kind: reset_button\n    driver: gpio\n    options: {pin: GPIO5}\n"
 		}},
