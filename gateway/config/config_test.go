@@ -50,6 +50,7 @@ func TestMistakes(t *testing.T) {
 		edit    func(string) string
 		want    string
 		wantErr bool
+		only    bool // want is the whole error text
 	}{
 		{name: "valid", edit: func(s string) string { return s }},
 		{name: "missing site id", edit: func(s string) string { return strings.Replace(s, "  id: flat-1\n", "", 1) }, want: "line 2: site.id: required", wantErr: true},
@@ -57,7 +58,12 @@ func TestMistakes(t *testing.T) {
 		{name: "unknown top-level field", edit: func(s string) string { return s + "sirens: 2\n" }, want: "line 11: sirens: unknown field", wantErr: true},
 		{name: "wrong type", edit: func(s string) string {
 			return strings.Replace(s, "path: /tmp/x.db", "path: /tmp/x.db\n  max_events: lots", 1)
-		}, want: "line 6: expected a whole number, got text \"lots\"", wantErr: true},
+		}, want: "line 6: store.max_events: expected a whole number, got text \"lots\"", wantErr: true},
+		{name: "wrong type in options", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO17, pull: [up]}", 1) }, want: "line 10: sensors[0].options.pull: expected a text value, got a list", wantErr: true},
+		{name: "duplicate key", edit: func(s string) string { return s + "store:\n  path: /tmp/y.db\n" }, want: "line 11: store: written twice (first at line 4): keep one", wantErr: true, only: true},
+		{name: "duplicate option", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO17, pin: GPIO18}", 1) }, want: "line 10: sensors[0].options.pin: written twice (first at line 10): keep one", wantErr: true},
+		{name: "unclosed quote", edit: func(s string) string { return strings.Replace(s, "Europe/Berlin", "\"Europe/Berlin", 1) }, want: "line 3: YAML syntax: the file ends inside a quoted value", wantErr: true},
+		{name: "tab indentation", edit: func(s string) string { return strings.Replace(s, "  timezone", "\ttimezone", 1) }, want: "line 2: YAML syntax: a tab is used for indentation: indent with spaces only", wantErr: true},
 		{name: "bad duration", edit: func(s string) string { return s + "cloud:\n  brokers: [tcp://127.0.0.1:1883]\n  keepalive: soon\n" }, want: "line 13: expected a duration", wantErr: true},
 		{name: "keepalive out of range", edit: func(s string) string { return s + "cloud:\n  brokers: [tcp://127.0.0.1:1883]\n  keepalive: 1s\n" }, want: "line 13: cloud.keepalive: 1s is out of range", wantErr: true},
 		{name: "bad broker url", edit: func(s string) string { return s + "cloud:\n  brokers: [\"http://x:1\"]\n" }, want: "cloud.brokers[0]: \"http://x:1\": unsupported scheme", wantErr: true},
@@ -103,6 +109,10 @@ func TestMistakes(t *testing.T) {
 				return
 			}
 			require.Error(t, err)
+			if tc.only {
+				require.Equal(t, tc.want, err.Error())
+				return
+			}
 			require.Contains(t, err.Error(), tc.want)
 		})
 	}
