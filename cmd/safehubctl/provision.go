@@ -170,7 +170,10 @@ func (a *app) provision(cmd *cobra.Command, o provisionOpts) error {
 	if err := atomicfile.WriteFile(o.configPath, out, 0o640); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "saved %s (site %s, broker %s); certificates in %s\n", o.configPath, o.site, strings.Join(o.brokers, ", "), o.tlsDir)
+	fmt.Fprintf(a.stdout, "saved %s (site %s, broker %s)\n", o.configPath, o.site, strings.Join(o.brokers, ", "))
+	if o.ca != "" || o.cert != "" || o.key != "" {
+		fmt.Fprintf(a.stdout, "certificates in %s\n", o.tlsDir)
+	}
 	fmt.Fprintln(a.stdout, "next: systemctl restart safehubd, then safehubctl status")
 	return nil
 }
@@ -182,13 +185,28 @@ func provisionDoc(current []byte, o provisionOpts, file func(int) string) ([]byt
 	if err != nil {
 		return nil, cli.WithCode(exitInvalid, fmt.Errorf("%s: %w:\n%w", o.configPath, api.ErrInvalid, err))
 	}
-	for _, s := range []struct {
+	fields := []struct {
 		path  string
 		value any
 	}{
 		{"site.id", o.site}, {"cloud.brokers", o.brokers},
 		{"cloud.tls.ca", file(0)}, {"cloud.tls.cert", file(1)}, {"cloud.tls.key", file(2)},
-	} {
+	}
+	// A username or client id left from the template (or the site the box
+	// served before) is another home's identity: it becomes this site's.
+	if doc.Get("cloud.username") != "" {
+		fields = append(fields, struct {
+			path  string
+			value any
+		}{"cloud.username", o.site})
+	}
+	if doc.Get("cloud.client_id") != "" {
+		fields = append(fields, struct {
+			path  string
+			value any
+		}{"cloud.client_id", "safehub-" + o.site})
+	}
+	for _, s := range fields {
 		if err := doc.Set(s.path, s.value); err != nil {
 			return nil, err
 		}

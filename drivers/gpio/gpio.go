@@ -13,7 +13,6 @@ package gpio
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
@@ -65,18 +64,6 @@ type inputOptions struct {
 	Retry  time.Duration `yaml:"-"`
 }
 
-var pinName = regexp.MustCompile(`^(GPIO[0-9]{1,3}|P[0-9]+_[0-9]{1,2}|[0-9]{1,3})$`)
-
-func validPin(field, name string) error {
-	if name == "" {
-		return &gateway.FieldError{Field: field, Msg: "required: the pin name, e.g. GPIO17"}
-	}
-	if !pinName.MatchString(name) {
-		return &gateway.FieldError{Field: field, Msg: fmt.Sprintf("%q is not a pin name: expected GPIO<n> (e.g. GPIO17), a header pin such as P1_11, or a number", name)}
-	}
-	return nil
-}
-
 func parsePull(s string) (gpio.Pull, error) {
 	switch s {
 	case "up":
@@ -116,7 +103,8 @@ func parseDur(field, s string, def, lo, hi time.Duration) (time.Duration, error)
 // Input is a configured digital input, ready to open.
 type Input struct {
 	id       string
-	pin      string
+	pin      string // as written, for opening
+	line     string // canonical GPIO<n>
 	pull     gpio.Pull
 	active   gpio.Level
 	debounce time.Duration
@@ -143,7 +131,7 @@ func configure(spec gateway.SensorSpec) (gateway.Opener, error) {
 	}
 	in := &Input{id: spec.ID, pin: opts.Pin}
 	var err error
-	if err = validPin("pin", opts.Pin); err != nil {
+	if in.line, err = canonicalPin("pin", opts.Pin); err != nil {
 		return nil, err
 	}
 	if in.pull, err = parsePull(opts.Pull); err != nil {

@@ -15,7 +15,8 @@ type outputOptions struct {
 
 // OutputPin is a configured output: the siren or a LED.
 type OutputPin struct {
-	pin    string
+	pin    string // as written, for opening
+	line   string // canonical GPIO<n>
 	active gpio.Level
 }
 
@@ -26,14 +27,15 @@ func configureOutput(spec gateway.OutputSpec) (gateway.OutputOpener, error) {
 			return nil, err
 		}
 	}
-	if err := validPin("pin", opts.Pin); err != nil {
+	line, err := canonicalPin("pin", opts.Pin)
+	if err != nil {
 		return nil, err
 	}
 	active, err := parseActive(opts.Active)
 	if err != nil {
 		return nil, err
 	}
-	return &OutputPin{pin: opts.Pin, active: active}, nil
+	return &OutputPin{pin: opts.Pin, line: line, active: active}, nil
 }
 
 // OpenOutput implements gateway.OutputOpener: the pin is driven to off.

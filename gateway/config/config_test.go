@@ -50,6 +50,7 @@ func TestMistakes(t *testing.T) {
 		edit    func(string) string
 		want    string
 		wantErr bool
+		only    bool // want is the whole error text
 	}{
 		{name: "valid", edit: func(s string) string { return s }},
 		{name: "missing site id", edit: func(s string) string { return strings.Replace(s, "  id: flat-1\n", "", 1) }, want: "line 2: site.id: required", wantErr: true},
@@ -57,7 +58,12 @@ func TestMistakes(t *testing.T) {
 		{name: "unknown top-level field", edit: func(s string) string { return s + "sirens: 2\n" }, want: "line 11: sirens: unknown field", wantErr: true},
 		{name: "wrong type", edit: func(s string) string {
 			return strings.Replace(s, "path: /tmp/x.db", "path: /tmp/x.db\n  max_events: lots", 1)
-		}, want: "line 6: expected a whole number, got text \"lots\"", wantErr: true},
+		}, want: "line 6: store.max_events: expected a whole number, got text \"lots\"", wantErr: true},
+		{name: "wrong type in options", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO17, pull: [up]}", 1) }, want: "line 10: sensors[0].options.pull: expected a text value, got a list", wantErr: true},
+		{name: "duplicate key", edit: func(s string) string { return s + "store:\n  path: /tmp/y.db\n" }, want: "line 11: store: written twice (first at line 4): keep one", wantErr: true, only: true},
+		{name: "duplicate option", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO17, pin: GPIO18}", 1) }, want: "line 10: sensors[0].options.pin: written twice (first at line 10): keep one", wantErr: true},
+		{name: "unclosed quote", edit: func(s string) string { return strings.Replace(s, "Europe/Berlin", "\"Europe/Berlin", 1) }, want: "line 3: YAML syntax: the file ends inside a quoted value", wantErr: true},
+		{name: "tab indentation", edit: func(s string) string { return strings.Replace(s, "  timezone", "\ttimezone", 1) }, want: "line 2: YAML syntax: a tab is used for indentation: indent with spaces only", wantErr: true},
 		{name: "bad duration", edit: func(s string) string { return s + "cloud:\n  brokers: [tcp://127.0.0.1:1883]\n  keepalive: soon\n" }, want: "line 13: expected a duration", wantErr: true},
 		{name: "keepalive out of range", edit: func(s string) string { return s + "cloud:\n  brokers: [tcp://127.0.0.1:1883]\n  keepalive: 1s\n" }, want: "line 13: cloud.keepalive: 1s is out of range", wantErr: true},
 		{name: "bad broker url", edit: func(s string) string { return s + "cloud:\n  brokers: [\"http://x:1\"]\n" }, want: "cloud.brokers[0]: \"http://x:1\": unsupported scheme", wantErr: true},
@@ -66,6 +72,23 @@ func TestMistakes(t *testing.T) {
 		{name: "unknown option", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO17, pul: up}", 1) }, want: "line 10: sensors[0].options.pul: unknown field", wantErr: true},
 		{name: "bad pull", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO17, pull: sideways}", 1) }, want: "line 10: sensors[0].options.pull: \"sideways\": expected up, down or none", wantErr: true},
 		{name: "missing pin", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pull: up}", 1) }, want: "sensors[0].options.pin: required", wantErr: true},
+		{name: "pin beyond GPIO27", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: GPIO99}", 1) }, want: "line 10: sensors[0].options.pin: \"GPIO99\": a Raspberry Pi has GPIO0 to GPIO27", wantErr: true},
+		{name: "pin number beyond 27", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: \"28\"}", 1) }, want: "line 10: sensors[0].options.pin: \"28\": a Raspberry Pi has GPIO0 to GPIO27", wantErr: true},
+		{name: "header pin beyond 40", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: P1_99}", 1) }, want: "line 10: sensors[0].options.pin: \"P1_99\": the header has pins P1_1 to P1_40", wantErr: true},
+		{name: "header ground pin", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: P1_6}", 1) }, want: "line 10: sensors[0].options.pin: \"P1_6\" is a power or ground pin, not a GPIO", wantErr: true},
+		{name: "header pin", edit: func(s string) string { return strings.Replace(s, "{pin: GPIO17}", "{pin: P1_11}", 1) }},
+		{name: "two sensors on one pin", edit: func(s string) string {
+			return s + "  - id: door\n    kind: door\n    driver: gpio\n    options: {pin: GPIO17}\n"
+		}, want: "line 14: sensors[1].options.pin: GPIO17 is already used by sensor button", wantErr: true},
+		{name: "header name of a used pin", edit: func(s string) string {
+			return s + "  - id: door\n    kind: door\n    driver: gpio\n    options: {pin: P1_11}\n"
+		}, want: "line 14: sensors[1].options.pin: GPIO17 is already used by sensor button", wantErr: true},
+		{name: "siren on a sensor's pin", edit: func(s string) string {
+			return s + "outputs:\n  - id: siren\n    kind: siren\n    driver: gpio\n    options: {pin: GPIO17}\n"
+		}, want: "line 15: outputs[0].options.pin: GPIO17 is already used by sensor button", wantErr: true},
+		{name: "siren on its own pin", edit: func(s string) string {
+			return s + "outputs:\n  - id: siren\n    kind: siren\n    driver: gpio\n    options: {pin: GPIO18}\n"
+		}},
 		{name: "reset button", edit: func(s string) string {
 			return s + "  - id: reset\n    kind: reset_button\n    driver: gpio\n    options: {pin: GPIO5}\n"
 		}},
@@ -86,6 +109,10 @@ func TestMistakes(t *testing.T) {
 				return
 			}
 			require.Error(t, err)
+			if tc.only {
+				require.Equal(t, tc.want, err.Error())
+				return
+			}
 			require.Contains(t, err.Error(), tc.want)
 		})
 	}

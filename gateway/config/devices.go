@@ -87,6 +87,7 @@ func (v *validator) sensors() {
 			v.driverError(base, s.Options, err)
 			continue
 		}
+		v.claimPin(base, "sensor "+s.ID, s.Options, op)
 		if a, ok := op.(I2CAddresser); ok {
 			bus, addr := a.I2CAddress()
 			key := fmt.Sprintf("%s/0x%02x", bus, addr)
@@ -131,8 +132,11 @@ func (v *validator) outputs() {
 			v.add(base+".driver", "%q: unknown output driver", o.Driver)
 			continue
 		}
-		if _, err := d.ConfigureOutput(gateway.OutputSpec{ID: o.ID, Kind: o.Kind, Driver: o.Driver, Options: o.Options}); err != nil {
+		op, err := d.ConfigureOutput(gateway.OutputSpec{ID: o.ID, Kind: o.Kind, Driver: o.Driver, Options: o.Options})
+		if err != nil {
 			v.driverError(base, o.Options, err)
+			continue
 		}
+		v.claimPin(base, "output "+o.ID, o.Options, op)
 	}
 }

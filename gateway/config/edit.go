@@ -22,13 +22,38 @@ func ParseDoc(data []byte) (*Doc, error) {
 		d.root = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}}
 		return d, nil
 	}
-	if err := yaml.Unmarshal(data, &d.root); err != nil {
+	if err := yaml.Unmarshal(markBlankLines(data), &d.root); err != nil {
 		return nil, Errors{syntaxError(err)}
 	}
 	if len(d.root.Content) == 0 || d.root.Content[0].Kind != yaml.MappingNode {
 		return nil, Errors{{Msg: "expected a mapping at the top of the file"}}
 	}
 	return d, nil
+}
+
+// Get returns the scalar at a dotted path, "" when absent or not a scalar.
+func (d *Doc) Get(path string) string {
+	n := d.root.Content[0]
+	for _, k := range strings.Split(path, ".") {
+		if n.Kind != yaml.MappingNode {
+			return ""
+		}
+		var next *yaml.Node
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			if n.Content[j].Value == k {
+				next = n.Content[j+1]
+				break
+			}
+		}
+		if next == nil {
+			return ""
+		}
+		n = next
+	}
+	if n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
 }
 
 // Set sets the field at a dotted path ("cloud.tls.ca") to value, creating
@@ -102,5 +127,5 @@ func (d *Doc) Bytes() ([]byte, error) {
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("config: encode: %w", err)
 	}
-	return buf.Bytes(), nil
+	return restoreBlankLines(buf.Bytes()), nil
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -45,4 +46,20 @@ func TestDocAppendSensor(t *testing.T) {
 	s := string(out)
 	require.Contains(t, s, "# the button")
 	require.Less(t, strings.Index(s, "id: b"), strings.Index(s, "pendant-anna"))
+}
+
+func TestDocKeepsBlankLines(t *testing.T) {
+	in, err := os.ReadFile("testdata/edit-layout.yaml")
+	require.NoError(t, err)
+	d, err := ParseDoc(in)
+	require.NoError(t, err)
+	require.Equal(t, "old-site", d.Get("cloud.username"))
+	require.Equal(t, "", d.Get("cloud.password_file"))
+	require.NoError(t, d.Set("site.id", "flat-1"))
+	require.NoError(t, d.Set("cloud.username", "flat-1"))
+	out, err := d.Bytes()
+	require.NoError(t, err)
+	want, err := os.ReadFile("testdata/edit-layout.golden")
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(out))
 }

@@ -42,7 +42,7 @@ func fromYAMLMessage(path, s string) *Error {
 // got "abc"".
 func tidyYAML(msg string) string {
 	msg = strings.TrimPrefix(msg, "yaml: ")
-	m := regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (.+)$").FindStringSubmatch(msg)
+	m := regexp.MustCompile("cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$").FindStringSubmatch(msg)
 	if m == nil {
 		return msg
 	}
@@ -60,6 +60,9 @@ func tidyYAML(msg string) string {
 		want = "a list"
 	case strings.HasPrefix(want, "map["), strings.Contains(want, "."):
 		want = "a mapping (key: value lines)"
+	}
+	if m[2] == "" {
+		return fmt.Sprintf("expected %s, got %s", want, yamlKind(m[1]))
 	}
 	return fmt.Sprintf("expected %s, got %s %q", want, yamlKind(m[1]), m[2])
 }

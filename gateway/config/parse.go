@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/safehub-iot/safehub/internal/fileerr"
 )
 
 // lineIndex maps a field path to the line its value starts on.
@@ -79,6 +81,7 @@ func parse(r io.Reader) (*File, Errors, error) {
 	root := doc.Content[0]
 	cfg.raw = &doc
 	var errs Errors
+	dropDuplicateKeys(root, "", &errs)
 	walk(root, reflect.TypeOf(*cfg), "", cfg.lines, &errs)
 	if err := root.Decode(cfg); err != nil {
 		var te *yaml.TypeError
@@ -89,7 +92,8 @@ func parse(r io.Reader) (*File, Errors, error) {
 			if strings.Contains(m, "not found in type") {
 				continue // reported by walk with its path
 			}
-			errs = append(errs, fromYAMLMessage("", m))
+			e := fromYAMLMessage(fieldOf(root, "", m), m)
+			errs = append(errs, e)
 		}
 	}
 	for i := range cfg.Sensors {
@@ -102,7 +106,8 @@ func parse(r io.Reader) (*File, Errors, error) {
 }
 
 func syntaxError(err error) *Error {
-	return fromYAMLMessage("", strings.TrimPrefix(err.Error(), "yaml: "))
+	line, msg := fileerr.YAMLLine(err.Error())
+	return &Error{Line: line, Msg: syntaxMessage(msg)}
 }
 
 var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
@@ -246,7 +251,11 @@ func (o Options) Decode(v any) error {
 		}
 		for _, m := range te.Errors {
 			if !strings.Contains(m, "not found in type") {
-				errs = append(errs, fromYAMLMessage(o.path, m))
+				field := fieldOf(o.node, o.path, m)
+				if field == "" {
+					field = o.path
+				}
+				errs = append(errs, fromYAMLMessage(field, m))
 			}
 		}
 	}

@@ -24,9 +24,34 @@ type I2CAddresser interface {
 	I2CAddress() (bus string, addr uint16)
 }
 
+// GPIOPinner is an optional ability of a driver's Opener or OutputOpener:
+// the GPIO line it uses, as GPIO<n>, so two devices on one pin (or the
+// siren on a sensor's pin) are a config error.
+type GPIOPinner interface {
+	GPIOPin() string
+}
+
 type validator struct {
 	f    *File
 	errs Errors
+	pins map[string]string // GPIO<n> -> "sensor x" / "output y"
+}
+
+// claimPin records that who uses op's GPIO line, or reports the clash.
+func (v *validator) claimPin(base, who string, opts Options, op any) {
+	p, ok := op.(GPIOPinner)
+	if !ok || p.GPIOPin() == "" {
+		return
+	}
+	if v.pins == nil {
+		v.pins = map[string]string{}
+	}
+	line := p.GPIOPin()
+	if other, dup := v.pins[line]; dup {
+		v.errs = append(v.errs, &Error{Field: base + ".options.pin", Line: opts.Line("pin"), Msg: fmt.Sprintf("%s is already used by %s", line, other)})
+		return
+	}
+	v.pins[line] = who
 }
 
 func (v *validator) add(path, format string, args ...any) {
