@@ -24,14 +24,7 @@ import (
 func TestBrowserRealBox(t *testing.T) {
 	c := startCenter(t, Config{Operators: map[string]string{"anna": "correct-horse"}})
 	ctx := context.Background()
-	// The demo config names its rules file relative to the repository root.
-	t.Chdir(repoRoot)
-	box, err := simhome.Start(ctx, simhome.Options{
-		ConfigPath: "configs/demo.yaml", Dir: t.TempDir(), BrokerURL: c.BrokerURL(),
-		Clock: clockwork.NewRealClock(), Log: testLog(),
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { box.Close() })
+	box := startDemoBox(t, c)
 	const site, ledHelp, button = "demo-home", "GPIO13", "GPIO17"
 
 	require.Eventually(t, func() bool {
@@ -69,6 +62,7 @@ func TestBrowserRealBox(t *testing.T) {
 	// The card is drawn, then filled by the next server-sent update: read
 	// it until its text is there.
 	var text string
+	var err error
 	require.Eventually(t, func() bool {
 		text, err = chromedp.Run(b, chromedp.Text(card))
 		return err == nil && strings.Contains(text, "bedroom")
@@ -91,4 +85,19 @@ func TestBrowserRealBox(t *testing.T) {
 		t.Fatalf("alarm: got acked by %q kind %q, want anna, call_button", as[0].AckedBy, as[0].SensorKind)
 	}
 	require.NoError(t, box.Err())
+}
+
+// startDemoBox runs the demo home (configs/demo.yaml) on simulated devices
+// against the center, closed when the test ends.
+func startDemoBox(t *testing.T, c *Center) *simhome.Home {
+	t.Helper()
+	// The demo config names its rules file relative to the repository root.
+	t.Chdir(repoRoot)
+	box, err := simhome.Start(context.Background(), simhome.Options{
+		ConfigPath: "configs/demo.yaml", Dir: t.TempDir(), BrokerURL: c.BrokerURL(),
+		Clock: clockwork.NewRealClock(), Log: testLog(),
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { box.Close() })
+	return box
 }

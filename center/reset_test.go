@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 	"periph.io/x/conn/v3/gpio"
 
@@ -27,13 +26,7 @@ import (
 func TestResetLatchedSmokeFromConsole(t *testing.T) {
 	c := startCenter(t, Config{Operators: map[string]string{"anna": "correct-horse"}})
 	ctx := context.Background()
-	t.Chdir(repoRoot)
-	box, err := simhome.Start(ctx, simhome.Options{
-		ConfigPath: "configs/demo.yaml", Dir: t.TempDir(), BrokerURL: c.BrokerURL(),
-		Clock: clockwork.NewRealClock(), Log: testLog(),
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { box.Close() })
+	box := startDemoBox(t, c)
 	const site, smoke, siren = "demo-home", "GPIO27", "GPIO5"
 	smokeAlarms := func() []alarmdb.Alarm {
 		as, err := c.Alarms(ctx, alarmdb.Filter{Site: site})
