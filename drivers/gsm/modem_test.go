@@ -11,28 +11,17 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
-	"github.com/tarm/serial"
 
 	"github.com/safehub-iot/safehub/drivers/gsm"
+	"github.com/safehub-iot/safehub/drivers/gsm/gsmtest"
 	"github.com/safehub-iot/safehub/drivers/hostio"
 	"github.com/safehub-iot/safehub/firmware-sim/serialsim"
 )
 
 const wait, tick = 5 * time.Second, 5 * time.Millisecond
 
-// newModem opens a simulated modem on a pty through tarm/serial.
-func newModem(tb testing.TB, clock clockwork.Clock) (*serialsim.Modem, *gsm.Modem) {
-	tb.Helper()
-	sim, err := serialsim.NewModem()
-	require.NoError(tb, err)
-	port, err := serial.OpenPort(&serial.Config{Name: sim.Path(), Baud: 115200})
-	require.NoError(tb, err)
-	tb.Cleanup(func() {
-		sim.Close() // hang up first: the modem's reader then returns
-		port.Close()
-	})
-	return sim, gsm.NewModem(port, clock, nil)
-}
+// newModem is the simulated modem and the real driver talking to it.
+var newModem = gsmtest.NewModem
 
 func TestModemCheck(t *testing.T) {
 	tests := []struct {
